@@ -1,0 +1,121 @@
+"""Built-in sinks: a list in memory, a CSV file written atomically, a SQLite transaction.
+
+A sink that fails halfway must not leave half a result behind: ``CsvSink`` writes to a
+temporary file beside the target and renames it only on success; ``SqliteSink`` writes
+in one transaction and rolls it back on failure.
+
+>>> from pipeline_lib import SensorSource
+>>> sink = ListSink()
+>>> sink.consume(SensorSource(count=3, seed=1).stream())
+3
+>>> len(sink.records)
+3
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterable
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from .sources import CSV_HEADER
+from .sqlitedb import Database, connectionFor, describeDatabase, quotedTable
+from .tally import Tally
+
+__all__ = ["CsvSink", "ListSink", "SqliteSink"]
+
+# Any record with these attributes can be written, not just SensorReading.
+_fields = attrgetter(*CSV_HEADER)
+
+
+class ListSink:
+    """Keep every record in ``.records`` (appending across runs); handy in tests and notebooks."""
+
+    def __init__(self) -> None:
+        self.records: list[Any] = []
+
+    def __repr__(self) -> str:
+        return f"ListSink(<{len(self.records)} records>)"
+
+    def consume(self, stream: Iterable[Any]) -> int:
+        """Append every record of ``stream``; return how many were added."""
+        before = len(self.records)
+        self.records.extend(stream)
+        return len(self.records) - before
+
+
+class CsvSink:
+    """Write ``sensorId,timestamp,value`` rows to ``path``, all or nothing.
+
+    Rows go to a hidden temporary file in the same folder, which replaces ``path`` in
+    one atomic rename once the stream is exhausted. If anything fails first, the
+    temporary file is removed and an existing ``path`` is left untouched.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"CsvSink({os.fspath(self.path)!r})"
+
+    def consume(self, stream: Iterable[Any]) -> int:
+        """Write every record; return how many were written."""
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise FileNotFoundError(2, "CsvSink: no such folder", os.fspath(folder))
+        fd, temporary = tempfile.mkstemp(
+            dir=folder, prefix=f".{self.path.name}.", suffix=".partial"
+        )
+        try:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as file:
+                writer = csv.writer(file)
+                writer.writerow(CSV_HEADER)
+                tally = Tally(stream)
+                writer.writerows(map(_fields, tally.stream))
+            os.replace(temporary, self.path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        return tally.count
+
+
+class SqliteSink:
+    """Insert records into ``table`` (created if missing) in one transaction.
+
+    Commit when the stream is exhausted; roll back if anything fails, so a failed run
+    adds no rows at all. ``database`` is a file path (created if missing) or a
+    :class:`~pipeline_lib.ConnectionPool`. Values are always bound as parameters.
+    """
+
+    def __init__(self, database: Database, table: str = "readings") -> None:
+        self._quotedTable = quotedTable(table, owner="SqliteSink")
+        self.database = database
+        self.table = table
+
+    def __repr__(self) -> str:
+        return f"SqliteSink({describeDatabase(self.database)!r}, table={self.table!r})"
+
+    def consume(self, stream: Iterable[Any]) -> int:
+        """Insert every record in one transaction; return how many were inserted."""
+        with connectionFor(self.database, f"SqliteSink({self.table})", mustExist=False) as conn:
+            tally = Tally(stream)
+            try:
+                conn.execute("BEGIN")
+                conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {self._quotedTable} "
+                    "(sensorId TEXT NOT NULL, timestamp REAL NOT NULL, value REAL)"
+                )
+                conn.executemany(
+                    f"INSERT INTO {self._quotedTable} (sensorId, timestamp, value) "
+                    "VALUES (?, ?, ?)",
+                    map(_fields, tally.stream),
+                )
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+            return tally.count

@@ -1,0 +1,126 @@
+"""Built-in stages: keep readings in range, rescale them, smooth them.
+
+Each ``process`` is a generator: it pulls one reading at a time from its input and
+yields as it goes, so memory does not grow with the length of the stream.
+
+>>> from pipeline_lib import SensorReading
+>>> readings = [SensorReading("a", float(t), v) for t, v in enumerate([10.0, 30.0, 50.0, 95.0])]
+>>> [r.value for r in ThresholdFilter(20.0, 80.0).process(iter(readings))]
+[30.0, 50.0]
+>>> [r.value for r in Normalizer(0.0, 100.0).process(iter(readings))]
+[0.1, 0.3, 0.5, 0.95]
+>>> [r.value for r in WindowAverage(2).process(iter(readings))]
+[20.0, 40.0, 72.5]
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import replace
+
+from .protocols import SensorReading
+
+__all__ = ["Normalizer", "ThresholdFilter", "WindowAverage"]
+
+
+def _checkBounds(owner: str, lowName: str, low: float, highName: str, high: float) -> None:
+    for name, value in ((lowName, low), (highName, high)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"{owner}.{name} must be numeric, got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"{owner}.{name} must be a finite number, got {value!r}")
+    if not low < high:
+        raise ValueError(f"{owner}: {lowName} must be < {highName}, got {low!r} >= {high!r}")
+
+
+class ThresholdFilter:
+    """Keep the readings with ``filterMin <= value <= filterMax``; drop the rest (and NaN)."""
+
+    def __init__(self, filterMin: float, filterMax: float) -> None:
+        _checkBounds("ThresholdFilter", "filterMin", filterMin, "filterMax", filterMax)
+        self.filterMin = float(filterMin)
+        self.filterMax = float(filterMax)
+
+    def __repr__(self) -> str:
+        return f"ThresholdFilter({self.filterMin}, {self.filterMax})"
+
+    def process(self, inputStream: Iterator[SensorReading]) -> Iterator[SensorReading]:
+        low, high = self.filterMin, self.filterMax
+        for reading in inputStream:
+            if low <= reading.value <= high:
+                yield reading
+
+
+class Normalizer:
+    """Rescale values linearly so that ``valueMin`` maps to 0.0 and ``valueMax`` to 1.0."""
+
+    def __init__(self, valueMin: float, valueMax: float) -> None:
+        _checkBounds("Normalizer", "valueMin", valueMin, "valueMax", valueMax)
+        self.valueMin = float(valueMin)
+        self.valueMax = float(valueMax)
+
+    def __repr__(self) -> str:
+        return f"Normalizer({self.valueMin}, {self.valueMax})"
+
+    def process(self, inputStream: Iterator[SensorReading]) -> Iterator[SensorReading]:
+        low, span = self.valueMin, self.valueMax - self.valueMin
+        for reading in inputStream:
+            yield replace(reading, value=round((reading.value - low) / span, 12))
+
+
+class WindowAverage:
+    """Moving average over each sensor's last ``windowSize`` readings.
+
+    Sensors are averaged separately (mixing two sensors' values means nothing). A
+    sensor's first output comes with its ``windowSize``-th reading, then one output per
+    reading, stamped with the newest reading's timestamp. A running sum keeps each step
+    O(1); it is recomputed exactly once per window so rounding errors cannot build up.
+    """
+
+    def __init__(self, windowSize: int) -> None:
+        if isinstance(windowSize, bool) or not isinstance(windowSize, int):
+            raise TypeError(f"WindowAverage.windowSize must be an int, got {windowSize!r}")
+        if windowSize < 1:
+            raise ValueError(f"WindowAverage.windowSize must be >= 1, got {windowSize}")
+        self.windowSize = windowSize
+
+    def __repr__(self) -> str:
+        return f"WindowAverage({self.windowSize})"
+
+    def process(self, inputStream: Iterator[SensorReading]) -> Iterator[SensorReading]:
+        windows: dict[str, _RunningMean] = {}
+        for reading in inputStream:
+            window = windows.get(reading.sensorId)
+            if window is None:
+                window = windows[reading.sensorId] = _RunningMean(self.windowSize)
+            mean = window.add(reading.value)
+            if mean is not None:
+                yield replace(reading, value=mean)
+
+
+class _RunningMean:
+    """The mean of the last ``size`` values, updated in O(1) per value."""
+
+    __slots__ = ("_added", "_size", "_total", "_values")
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: deque[float] = deque(maxlen=size)
+        self._total = 0.0
+        self._added = 0
+
+    def add(self, value: float) -> float | None:
+        """Add a value; return the mean once ``size`` values have been seen, else None."""
+        if len(self._values) == self._size:
+            self._total -= self._values[0]
+        self._values.append(value)
+        self._added += 1
+        # Recompute exactly once per window, so float error cannot accumulate.
+        self._total = (
+            math.fsum(self._values) if self._added % self._size == 0 else self._total + value
+        )
+        if len(self._values) < self._size:
+            return None
+        return round(self._total / self._size, 12)
