@@ -1,7 +1,11 @@
-"""Shared fixtures. Plots render off-screen in the test process only (not in kernels)."""
+"""Shared fixtures. Plots render off-screen in the test process only.
+
+The backend is chosen with ``matplotlib.use`` rather than the ``MPLBACKEND`` variable,
+which would leak into the Jupyter kernels that notebook and browser tests start.
+"""
 
 from __future__ import annotations
 
-import os
+import matplotlib
 
-os.environ.setdefault("MPLBACKEND", "Agg")  # this process only; never exported to kernels
+matplotlib.use("Agg")
