@@ -1,0 +1,90 @@
+"""Helpers for testing pipelines, yours included: stages that report their lifecycle.
+
+>>> events = []
+>>> stage = TracingStage("double", events, transform=lambda r: r * 2)
+>>> gen = stage.process(iter([1, 2, 3]))
+>>> next(gen)
+2
+>>> gen.close()
+>>> events
+['double: started', 'double: closed']
+
+Whether a generator's ``finally`` ran is exactly what a leak test needs to know:
+``TracingStage`` logs ``closed`` from its ``finally`` block, however it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .resources import ConnectionPool, openFileDescriptors
+
+__all__ = ["ResourceSnapshot", "TracingComponent", "TracingStage"]
+
+
+class TracingStage:
+    """A pass-through (or transforming) stage that logs ``started`` and ``closed`` events."""
+
+    def __init__(
+        self,
+        name: str,
+        events: list[str],
+        transform: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.events = events
+        self.transform = transform
+
+    def __repr__(self) -> str:
+        return f"TracingStage({self.name!r})"
+
+    def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
+        self.events.append(f"{self.name}: started")
+        try:
+            for record in inputStream:
+                yield record if self.transform is None else self.transform(record)
+        finally:
+            self.events.append(f"{self.name}: closed")
+
+
+class TracingComponent:
+    """A resource owner: logs ``opened``/``closed``; ``failOnClose`` makes closing fail."""
+
+    def __init__(self, name: str, events: list[str], failOnClose: BaseException | None = None):
+        self.name = name
+        self.events = events
+        self.failOnClose = failOnClose
+
+    def __enter__(self) -> TracingComponent:
+        self.events.append(f"{self.name}: opened")
+        return self
+
+    def __exit__(self, *excInfo: object) -> None:
+        self.events.append(f"{self.name}: closed")
+        if self.failOnClose is not None:
+            raise self.failOnClose
+
+
+@dataclass(frozen=True)
+class ResourceSnapshot:
+    """Open descriptors and pooled connections in use at one moment, for before/after checks.
+
+    >>> before = ResourceSnapshot.take()
+    >>> ResourceSnapshot.take() - before
+    ResourceSnapshot(fileDescriptors=0, connectionsInUse=0)
+    """
+
+    fileDescriptors: int
+    connectionsInUse: int
+
+    @classmethod
+    def take(cls, pool: ConnectionPool | None = None) -> ResourceSnapshot:
+        return cls(openFileDescriptors(), pool.inUse if pool is not None else 0)
+
+    def __sub__(self, other: ResourceSnapshot) -> ResourceSnapshot:
+        return ResourceSnapshot(
+            self.fileDescriptors - other.fileDescriptors,
+            self.connectionsInUse - other.connectionsInUse,
+        )

@@ -1,0 +1,100 @@
+"""Built-in sinks: all-or-nothing writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline_lib import CsvSink, CsvSource, ListSink, SensorReading, SensorSource, SqliteSink
+
+READINGS = list(SensorSource(count=50, seed=9).stream())
+
+
+def _failingAfter(k: int, error: BaseException) -> Iterator[SensorReading]:
+    yield from READINGS[:k]
+    raise error
+
+
+def test_csv_sink_round_trips_through_csv_source(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    assert CsvSink(path).consume(iter(READINGS)) == len(READINGS)
+    assert list(CsvSource(path).stream()) == READINGS
+
+
+@settings(max_examples=30, deadline=None)
+@given(k=st.integers(0, 50), interrupt=st.booleans())
+def test_a_failed_csv_write_leaves_no_file_and_no_temporary_file(k: int, interrupt: bool) -> None:
+    import tempfile
+
+    error: BaseException = KeyboardInterrupt() if interrupt else OSError("upstream failed")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        with pytest.raises(type(error)):
+            CsvSink(folder / "out.csv").consume(_failingAfter(k, error))
+        assert list(folder.iterdir()) == []
+
+
+def test_a_failed_csv_write_keeps_the_previous_file_intact(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    CsvSink(path).consume(iter(READINGS[:5]))
+    before = path.read_bytes()
+    with pytest.raises(OSError):
+        CsvSink(path).consume(_failingAfter(30, OSError("boom")))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_csv_sink_into_a_missing_folder_names_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="missing"):
+        CsvSink(tmp_path / "missing" / "out.csv").consume(iter(READINGS))
+
+
+def _rows(path: Path, table: str = "readings") -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(f"select sensorId, timestamp, value from {table}").fetchall()
+    finally:
+        conn.close()
+
+
+def test_sqlite_sink_writes_everything_in_one_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "out.sqlite"
+    assert SqliteSink(path).consume(iter(READINGS)) == 50
+    assert _rows(path) == [(r.sensorId, r.timestamp, r.value) for r in READINGS]
+
+
+def test_sqlite_sink_rolls_back_everything_on_failure(tmp_path: Path) -> None:
+    path = tmp_path / "out.sqlite"
+    SqliteSink(path).consume(iter(READINGS[:3]))
+    with pytest.raises(OSError):
+        SqliteSink(path).consume(_failingAfter(40, OSError("boom")))
+    assert len(_rows(path)) == 3  # the earlier run's rows, nothing of the failed one
+
+
+def test_sqlite_sink_binds_values_as_parameters(tmp_path: Path) -> None:
+    path = tmp_path / "out.sqlite"
+    evil = SensorReading("x'); DROP TABLE readings; --", 0.0, 1.0)
+    SqliteSink(path).consume([evil])
+    assert _rows(path) == [(evil.sensorId, 0.0, 1.0)]
+
+
+def test_sqlite_sink_rejects_unsafe_table_names() -> None:
+    with pytest.raises(ValueError, match=r"SqliteSink\.table must be a plain identifier"):
+        SqliteSink("x.sqlite", table="a b")
+
+
+def test_sqlite_sink_into_a_missing_folder_names_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="missing"):
+        SqliteSink(tmp_path / "missing" / "db.sqlite").consume([])
+
+
+def test_list_sink_keeps_records_across_runs() -> None:
+    sink = ListSink()
+    assert sink.consume(iter(READINGS[:2])) == 2
+    assert sink.consume(iter(READINGS[2:5])) == 3
+    assert sink.records == READINGS[:5]
