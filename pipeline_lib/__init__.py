@@ -19,6 +19,8 @@ import logging
 from .lifecycle import PipelineContext
 from .protocols import SensorReading, Sink, Source, Stage
 from .resources import ConnectionPool, PoolExhausted, openFileDescriptors
+from .retry import retryOnFailure
+from .retrypolicy import RetryPolicy
 from .sinks import CsvSink, ListSink, SqliteSink
 from .sources import CsvSource, SensorSource, SqliteSource
 from .stages import Normalizer, ThresholdFilter, WindowAverage
@@ -31,6 +33,7 @@ __all__ = [
     "Normalizer",
     "PipelineContext",
     "PoolExhausted",
+    "RetryPolicy",
     "SensorReading",
     "SensorSource",
     "Sink",
@@ -41,6 +44,7 @@ __all__ = [
     "ThresholdFilter",
     "WindowAverage",
     "openFileDescriptors",
+    "retryOnFailure",
 ]
 
 __version__ = "0.2.0"
