@@ -254,7 +254,8 @@ class _RetriedMethod:
         observations = currentObservations()
         if observations is not None:
             observations.countRetry(self.name)
-        (self.sleepOverride or time.sleep)(delay)
+        sleep = time.sleep if self.sleepOverride is None else self.sleepOverride
+        sleep(delay)
 
     def _giveUp(self, error: Exception, delivered: int) -> None:
         self.stats.gaveUp += 1
@@ -311,6 +312,6 @@ def _withResumeAfter(streamMethod: Callable[..., Any]) -> inspect.Signature:
     hasVarKeyword = bool(parameters) and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD
     at = len(parameters) - hasVarKeyword  # **kwargs must stay last
     keyword = inspect.Parameter(
-        "resumeAfter", inspect.Parameter.KEYWORD_ONLY, default=0, annotation="int"
+        "resumeAfter", inspect.Parameter.KEYWORD_ONLY, default=0, annotation=int
     )
     return signature.replace(parameters=[*parameters[:at], keyword, *parameters[at:]])
