@@ -205,34 +205,33 @@ class _RetriedMethod:
         """One retried stream: attempts until the records run out or an error is final."""
         self.stats.calls += 1
         rng = self.policy.newRandom()
-        delivered, attempt = 0, 1
+        delivered = 0
         inner: Iterator[Any] | None = None
         try:
-            while True:
+            for attempt in range(1, self.policy.maxAttempts + 1):
+                self.stats.attempts += 1
+                atYield = False
                 try:
-                    if inner is None:
-                        self.stats.attempts += 1
-                        inner = resumeMethod(call, resumeAfter + delivered, self.resumable)
-                    record = next(inner)
-                except StopIteration:
+                    inner = resumeMethod(call, resumeAfter + delivered, self.resumable)
+                    for record in inner:
+                        delivered += 1
+                        atYield = True
+                        yield record
+                        atYield = False
                     return
                 except Exception as error:
-                    if not self.policy.isTransient(error):
+                    # What the consumer throws in at the yield is not a failure of the source.
+                    if atYield or not self.policy.isTransient(error):
                         raise
                     if attempt == self.policy.maxAttempts:
                         self._giveUp(error, delivered)
                         raise
                     failure = describeError(error)
-                else:
-                    delivered += 1
-                    yield record  # outside the try: what the consumer throws in is not retried
-                    continue
                 # Out of the except block, the error and its traceback are released, so
                 # the failed attempt's frame cannot keep a connection alive while we wait.
                 closeIterator(inner)
                 inner = None
                 self._wait(attempt, delivered, failure, rng)
-                attempt += 1
         finally:
             closeIterator(inner)
 
