@@ -129,6 +129,12 @@ class PipelineConfig:
         """Read a ``.toml`` or ``.json`` file of field names to values (as :meth:`fromDict`).
 
         Problems are listed under the file's path; a syntax error gives its line and column.
+
+        >>> PipelineConfig.fromFile("nowhere.toml")
+        Traceback (most recent call last):
+        ...
+        pipeline_lib.config.ConfigError: nowhere.toml: 1 problem
+          - no such file (looked for .../nowhere.toml)
         """
         problems: list[str] = []
         document = _readDocument(Path(path), problems)

@@ -68,6 +68,10 @@ class Validator(Generic[T]):
     ``ownerName`` the class's name and ``qualifiedName`` both (``"PipelineConfig.windowSize"``):
     messages start with it, so every error names its owner and field.
 
+    Before storing, ``__set__`` calls the owner's ``checkFields(values)`` if it has one
+    (a static or class method), with every field set so far plus the new value; it
+    raises to refuse, and then nothing is stored.
+
     >>> class Anything(Validator):
     ...     def validate(self, value):
     ...         return value
@@ -238,7 +242,16 @@ def validatedFields(cls: type) -> dict[str, Validator[Any]]:
 
 
 def fieldValues(obj: object) -> dict[str, Any]:
-    """The object's validated fields that have been set, by name (unset ones left out)."""
+    """The object's validated fields that have been set, by name (unset ones left out).
+
+    >>> class Point:
+    ...     x = FiniteFloat()
+    ...     y = FiniteFloat()
+    >>> point = Point()
+    >>> point.y = 2
+    >>> fieldValues(point)
+    {'y': 2.0}
+    """
     values: dict[str, Any] = {}
     for name, field in validatedFields(type(obj)).items():
         try:
