@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from .config import ConfigError, PipelineConfig
 from .lifecycle import PipelineContext
 from .protocols import SensorReading, Sink, Source, Stage
 from .resources import ConnectionPool, PoolExhausted, openFileDescriptors
@@ -24,15 +25,20 @@ from .retrypolicy import RetryPolicy
 from .sinks import CsvSink, ListSink, SqliteSink
 from .sources import CsvSource, SensorSource, SqliteSource
 from .stages import Normalizer, ThresholdFilter, WindowAverage
+from .validators import BoundedInt, PositiveFloat, Validator
 
 __all__ = [
+    "BoundedInt",
+    "ConfigError",
     "ConnectionPool",
     "CsvSink",
     "CsvSource",
     "ListSink",
     "Normalizer",
+    "PipelineConfig",
     "PipelineContext",
     "PoolExhausted",
+    "PositiveFloat",
     "RetryPolicy",
     "SensorReading",
     "SensorSource",
@@ -42,6 +48,7 @@ __all__ = [
     "SqliteSource",
     "Stage",
     "ThresholdFilter",
+    "Validator",
     "WindowAverage",
     "openFileDescriptors",
     "retryOnFailure",
