@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from .lifecycle import PipelineContext
+from .metrics import StageMetrics, measuredStage
 from .protocols import SensorReading, Sink, Source, Stage
 from .resources import ConnectionPool, PoolExhausted, openFileDescriptors
 from .sinks import CsvSink, ListSink, SqliteSink
@@ -38,8 +39,10 @@ __all__ = [
     "SqliteSink",
     "SqliteSource",
     "Stage",
+    "StageMetrics",
     "ThresholdFilter",
     "WindowAverage",
+    "measuredStage",
     "openFileDescriptors",
 ]
 
