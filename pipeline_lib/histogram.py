@@ -11,8 +11,9 @@ default 1 %) of the exact percentile of the values added, however many there wer
 
 Values are clamped into ``[minValue, maxValue]`` (by default 1e-6 to 1e9, which in
 milliseconds is one nanosecond to eleven days), so the number of buckets is fixed when
-the histogram is made: 1,746 counters for the defaults, whatever the number of values.
-Below ``minValue`` the error is absolute, at most ``minValue * (1 + alpha)``. Count,
+the histogram is made: 1,728 counters for the defaults, whatever the number of values.
+Below ``minValue`` the error is absolute, at most ``minValue * (1 + alpha)``; above
+``maxValue`` a value counts in the top bucket (read back as about ``maxValue``). Count,
 sum, min and max are kept exactly. Two histograms with the same settings merge exactly:
 merging gives the histogram of all the values together.
 
