@@ -33,13 +33,10 @@ import math
 import operator
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from itertools import repeat
-from typing import TypeVar
 
 __all__ = ["LatencyHistogram"]
-
-C = TypeVar("C")
 
 
 class LatencyHistogram:
@@ -121,50 +118,41 @@ class LatencyHistogram:
         batch = values if isinstance(values, list) else list(values)
         if not batch:
             return
-        low, high = min(batch), max(batch)
+        low, high, total = min(batch), max(batch), math.fsum(batch)
+        # NaN or inf makes the sum non-finite; without them, min() is reliable.
+        if not (low >= 0.0 and math.isfinite(total)):
+            bad = next(v for v in batch if not 0.0 <= v < math.inf)
+            raise ValueError(f"LatencyHistogram values must be finite and >= 0, got {bad!r}")
+        counts, offset = self._counts, self._offset
         if isinstance(weights, int):
             _checkWeight(weights)
-            perBucket = self._validated(Counter, batch, low, high)
-            for index, n in perBucket.items():
-                self._counts[index - self._offset] += n * weights
+            for index, n in Counter(self._indexes(batch, low, high)).items():
+                counts[index - offset] += n * weights
             self.count += len(batch) * weights
-            self.sum += math.fsum(batch) * weights
+            self.sum += total * weights
         else:
-            weightList = list(weights)
+            weightList = weights if isinstance(weights, list) else list(weights)
             if len(weightList) != len(batch):
                 raise ValueError(
                     f"LatencyHistogram.addMany needs one weight per value, "
                     f"got {len(weightList)} weights for {len(batch)} values"
                 )
             _checkWeight(min(weightList))
-            for index, weight in zip(
-                self._validated(list, batch, low, high), weightList, strict=True
-            ):
-                self._counts[index - self._offset] += weight
+            for index, weight in zip(self._indexes(batch, low, high), weightList, strict=True):
+                counts[index - offset] += weight
             self.count += sum(weightList)
             self.sum += math.fsum(map(operator.mul, batch, weightList))
         self.min = min(self.min, low)
         self.max = max(self.max, high)
 
-    def _validated(
-        self, collect: Callable[[Iterable[int]], C], batch: list[float], low: float, high: float
-    ) -> C:
-        """``collect`` each value's bucket index, or raise ValueError before counting any."""
+    def _indexes(self, batch: list[float], low: float, high: float) -> Iterator[int]:
+        """Each value's bucket: log base gamma, rounded up, after clamping into range."""
         inRange: Iterable[float] = batch
         if low < self.minValue or high > self.maxValue:
             inRange = map(min, map(max, batch, repeat(self.minValue)), repeat(self.maxValue))
-        try:
-            if not (low >= 0.0 and high < math.inf):
-                raise ValueError
-            # log base gamma, rounded up: C-level maps, no Python step per value. (log2 and
-            # a multiplication are about twice as fast as math.log(x, gamma) in CPython.)
-            scaled = map(self._bucketsPerOctave.__mul__, map(math.log2, inRange))
-            return collect(map(math.ceil, scaled))
-        except ValueError:  # a negative value, or NaN (whose log cannot be rounded)
-            bad = next(v for v in batch if not 0.0 <= v < math.inf)
-            raise ValueError(
-                f"LatencyHistogram values must be finite and >= 0, got {bad!r}"
-            ) from None
+        # C-level maps, no Python step per value. (log2 and a multiplication are about
+        # twice as fast as math.log(x, gamma) in CPython.)
+        return map(math.ceil, map(self._bucketsPerOctave.__mul__, map(math.log2, inRange)))
 
     def merge(self, other: LatencyHistogram) -> None:
         """Add every value counted by ``other`` (same settings) into this histogram."""
