@@ -18,6 +18,7 @@ import logging
 
 from .config import ConfigError, PipelineConfig
 from .lifecycle import PipelineContext
+from .metrics import StageMetrics, measuredStage
 from .protocols import SensorReading, Sink, Source, Stage
 from .resources import ConnectionPool, PoolExhausted, openFileDescriptors
 from .retry import retryOnFailure
@@ -47,9 +48,11 @@ __all__ = [
     "SqliteSink",
     "SqliteSource",
     "Stage",
+    "StageMetrics",
     "ThresholdFilter",
     "Validator",
     "WindowAverage",
+    "measuredStage",
     "openFileDescriptors",
     "retryOnFailure",
 ]
