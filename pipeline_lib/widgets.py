@@ -33,7 +33,9 @@ from __future__ import annotations
 import gc
 import html
 import logging
+import os
 import shutil
+import sys
 import tempfile
 import time
 import weakref
@@ -66,6 +68,7 @@ logger = logging.getLogger("pipeline_lib")
 RUNNERS = ("PipelineContext", "runWithoutCleanup")
 STAGE_NAMES = ("ThresholdFilter", "Normalizer")
 RECORD_COUNTS = (100, 1_000, 10_000, 100_000)
+PROGRESS_STEP_MIN = 2_000  # fewer records than this finish before a bar could be read
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class LabRun:
     duplicates: int  # records the sink received more than once
     faultsInjected: int  # failures the fault raised during this run
     connectionsInUse: int  # pooled connections still acquired after the run
-    descriptorsHeld: int  # open file descriptors minus those open at the last (re)start
+    descriptorsHeld: int  # descriptors open on the lab's database, minus those at (re)start
     seconds: float
 
 
@@ -106,8 +109,9 @@ class FailureLab:
     the source suspended with its connection, one more per run, until ``PoolExhausted``;
     a failure in the source itself leaks nothing (the exception passes through the
     source's own ``with`` block). With ``PipelineContext`` nothing stays in use. The
-    descriptor line counts from the last (re)start, and the pool keeps its idle
-    connections open as production pools do: a flat +1 is that idle connection.
+    descriptor line counts those open on the lab's database since the last (re)start;
+    the pool keeps idle connections open as production pools do, so a flat +1 is the
+    idle connection.
     """
 
     def __init__(self, poolSize: int = 4, records: int = 1_000, seed: int = 0) -> None:
@@ -127,8 +131,8 @@ class FailureLab:
         self._buildControls(records)
         self._table(self.records.value)  # the default table is ready before the first Run
         self.root = self._layout()
-        self._redraw()  # first, so matplotlib's font files are not counted as held
-        self._baseline = openFileDescriptors()
+        self._descriptorBaseline = self._descriptors()
+        self._redraw()
 
     def __repr__(self) -> str:
         return f"FailureLab(poolSize={self.poolSize}, runs={len(self.history)})"
@@ -141,34 +145,30 @@ class FailureLab:
     # -- controls and layout -----------------------------------------------------------
 
     def _buildControls(self, records: int) -> None:
-        wide = {"description_width": "initial"}
+        label = {"description_width": "5em"}
         self.where = widgets.Dropdown(
             options=[("nowhere", "nowhere"), ("source", "source")]
             + [(f"stage {name}", name) for name in STAGE_NAMES]
             + [("sink", "sink")],
-            value="nowhere",
             description="fail in",
+            style=label,
         )
-        self.trigger = widgets.ToggleButtons(
-            options=[("at record", "record"), ("at rate", "rate")], value="record"
-        )
-        self.atRecord = widgets.IntSlider(value=50, min=0, max=99, description="record", style=wide)
+        self.trigger = _toggles([("at record", "record"), ("at rate", "rate")], "record")
+        self.atRecord = widgets.IntSlider(value=50, max=99, description="record", style=label)
         self.rate = widgets.FloatSlider(
             value=0.01, min=0.001, max=0.1, step=0.001, readout_format=".3f", description="rate"
         )
-        self.permanence = widgets.ToggleButtons(
-            options=["transient", "permanent"], value="permanent"
-        )
+        self.permanence = _toggles([(p, p) for p in ("transient", "permanent")], "permanent")
         self.failTimes = widgets.BoundedIntText(
-            value=1, min=1, max=10, description="fails", style=wide, layout={"width": "8em"}
+            value=1, min=1, max=10, description="fails (times)", layout={"width": "13em"}
         )
-        self.runner = widgets.ToggleButtons(options=list(RUNNERS), description="runner")
+        self.runner = _toggles([(name, name) for name in RUNNERS], RUNNERS[0], width="13em")
         self.records = widgets.Dropdown(
             options=[(f"{n:,}", n) for n in RECORD_COUNTS], value=records, description="records"
         )
         self.runButton = widgets.Button(description="Run", button_style="primary", icon="play")
         self.resetButton = widgets.Button(description="Reset", icon="undo")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="read")
+        self.progress = widgets.IntProgress(max=1, description="read")
         self.summary = widgets.HTML()
         self.plot = widgets.Image(format="png")
         self.logOutput = widgets.Output(
@@ -176,20 +176,20 @@ class FailureLab:
         )
         self.runButton.on_click(self.onRun)
         self.resetButton.on_click(self.onReset)
-        for control in (self.where, self.trigger, self.atRecord, self.rate):
-            control.observe(self.onSettingsChanged, names="value")
-        for control in (self.permanence, self.failTimes, self.records):
+        settings = (self.where, self.trigger, self.atRecord, self.rate, self.permanence)
+        for control in (*settings, self.failTimes, self.records):
             control.observe(self.onSettingsChanged, names="value")
         self.onSettingsChanged()
 
     def _layout(self) -> Any:
         row = widgets.HBox
-        # Layer 3 extension point: a `retries` control joins the second row, and the
+        # Layer 3 extension point: a `retries` control joins the runner's row, and the
         # latency plot an Image beside `self.plot`, once measuredStage/retryOnFailure land.
         return widgets.VBox(
             [
                 widgets.HTML("<b>FailureLab</b>: where and how to fail, naive or managed"),
-                row([self.where, self.trigger, self.atRecord, self.rate]),
+                row([self.where, self.trigger]),
+                row([self.atRecord, self.rate]),
                 row([self.permanence, self.failTimes]),
                 row([self.runner, self.records]),
                 row([self.runButton, self.resetButton, self.progress]),
@@ -245,7 +245,7 @@ class FailureLab:
         gc.collect()
         self.pool.close()
         self.pool = ConnectionPool(self.database, size=self.poolSize)
-        self._baseline = openFileDescriptors()
+        self._descriptorBaseline = self._descriptors()
         self.history.clear()
         self.lastRun = None
         self.log.clear()
@@ -270,12 +270,15 @@ class FailureLab:
         received = ListSink()
         source, stages, sink = self._components(self._table(total), fault, received)
         self.progress.max, self.progress.value = total, 0
-        stages = [_ProgressTap(self.progress, step=max(1, total // 50)), *stages]
+        # Every bar update is a message to the browser: long runs get 20, short runs none.
+        tap = _ProgressTap(self.progress, step=max(PROGRESS_STEP_MIN, total // 20))
+        stages = [tap, *stages]
         lines = [f"run {number}: {self.runner.value}, {self._describeFault(fault)}"]
         started = time.perf_counter()
         with _capturedLog(logger) as logLines:
             error = self._execute(source, stages, sink, pipelineId=f"lab-run-{number}")
         seconds = time.perf_counter() - started
+        self.progress.value = tap.seen
         gc.collect()  # count only what something still holds, not garbage awaiting collection
         record = LabRun(
             run=number,
@@ -287,7 +290,7 @@ class FailureLab:
             duplicates=len(received.records) - len(set(received.records)),
             faultsInjected=(fault.failures if fault else 0) - failuresBefore,
             connectionsInUse=self.pool.inUse,
-            descriptorsHeld=openFileDescriptors() - self._baseline,
+            descriptorsHeld=self._descriptors() - self._descriptorBaseline,
             seconds=seconds,
         )
         lines += logLines
@@ -340,6 +343,15 @@ class FailureLab:
             else:
                 self._fault = Fault(rate=self.rate.value, times=times, seed=self.seed)
         return self._fault
+
+    def _descriptors(self) -> int:
+        """Descriptors open on the lab's files where the OS says which, else all of them.
+
+        A kernel opens and closes sockets and fonts at its own pace, so the process-wide
+        count (Windows) wobbles by a few; on Linux and macOS the count is exact.
+        """
+        onFolder = _descriptorsOn(self._folder)
+        return openFileDescriptors() if onFolder is None else onFolder
 
     def _table(self, count: int) -> str:
         """The table of ``count`` readings, written once (by the engine's own sink)."""
@@ -408,7 +420,11 @@ def _plotHeldResources(history: Sequence[LabRun], poolSize: int) -> Figure:
         runs, [r.connectionsInUse for r in history], "o-", markersize=8, label="connections in use"
     )
     axes.plot(
-        runs, [r.descriptorsHeld for r in history], "s--", markersize=4, label="descriptors held"
+        runs,
+        [r.descriptorsHeld for r in history],
+        "s--",
+        markersize=4,
+        label="descriptors held (+)",
     )
     failed = [run for run in history if run.error is not None]
     axes.plot(
@@ -433,17 +449,53 @@ def _plotHeldResources(history: Sequence[LabRun], poolSize: int) -> Figure:
 
 
 class _ProgressTap:
-    """A pass-through stage that moves a progress bar every ``step`` records."""
+    """A pass-through stage that counts records (``seen``) and moves a bar every ``step``."""
 
     def __init__(self, bar: Any, step: int) -> None:
         self.bar = bar
         self.step = step
+        self.seen = 0
 
     def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
-        for index, record in enumerate(inputStream, start=1):
-            if index % self.step == 0:
-                self.bar.value = index
+        for record in inputStream:
+            self.seen += 1
+            if self.seen % self.step == 0:
+                self.bar.value = self.seen
             yield record
+
+
+def _descriptorsOn(folder: Path) -> int | None:
+    """How many of this process's descriptors are open on files in ``folder``; None: unknown."""
+    if sys.platform == "darwin":  # pragma: no cover - students' Macs
+        paths = [_darwinPath(int(fd)) for fd in os.listdir("/dev/fd")]
+    elif os.path.isdir("/proc/self/fd"):
+        paths = [_linkTarget(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")]
+    else:  # pragma: no cover - Windows: no per-handle paths without extra packages
+        return None
+    prefix = f"{folder.resolve()}{os.sep}"
+    return sum(1 for path in paths if path.startswith(prefix))
+
+
+def _linkTarget(link: str) -> str:
+    try:
+        return os.readlink(link)
+    except OSError:  # closed between the listing and the lookup
+        return ""
+
+
+def _darwinPath(fd: int) -> str:  # pragma: no cover - macOS only
+    import fcntl
+
+    getPath: int = fcntl.F_GETPATH  # type: ignore[attr-defined,unused-ignore]
+    try:
+        return fcntl.fcntl(fd, getPath, bytes(1024)).split(b"\0", 1)[0].decode()
+    except OSError:
+        return ""
+
+
+def _toggles(options: list[tuple[str, str]], value: str, width: str = "8em") -> Any:
+    """Toggle buttons side by side, of one width."""
+    return widgets.ToggleButtons(options=options, value=value, style={"button_width": width})
 
 
 def _closeTree(widget: Any) -> None:

@@ -137,6 +137,23 @@ def test_a_fault_at_a_rate_fails_somewhere_and_is_reproducible() -> None:
     assert first.error == second.error
 
 
+def test_a_long_run_moves_the_progress_bar_as_it_reads(lab: FailureLab) -> None:
+    seen: list[int] = []
+    lab.progress.observe(lambda change: seen.append(change["new"]), names="value")
+    lab.records.value = 10_000
+    clicks(lab, 1)
+    assert seen == [2000, 4000, 6000, 8000, 10_000]
+    assert lab.progress.max == 10_000
+
+
+def test_a_short_run_sets_the_progress_bar_once_to_what_was_read(lab: FailureLab) -> None:
+    seen: list[int] = []
+    lab.progress.observe(lambda change: seen.append(change["new"]), names="value")
+    failIn(lab, "source", "PipelineContext", atRecord=30)
+    clicks(lab, 1)
+    assert seen == [30]  # from 0 (already 0) straight to the records read
+
+
 def test_controls_that_do_not_apply_are_disabled(lab: FailureLab) -> None:
     assert lab.atRecord.disabled and lab.rate.disabled and lab.permanence.disabled
     lab.where.value = "sink"
