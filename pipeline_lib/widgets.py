@@ -240,10 +240,7 @@ class FailureLab:
         runs their ``finally`` blocks, which give the connections back. The new pool
         and the new baseline make the plot start from zero again.
         """
-        self.heldErrors.clear()
-        self._fault = None
-        gc.collect()
-        self.pool.close()
+        self._release()
         self.pool = ConnectionPool(self.database, size=self.poolSize)
         self._descriptorBaseline = self._descriptors()
         self.history.clear()
@@ -253,13 +250,17 @@ class FailureLab:
         self._redraw()
 
     def close(self) -> None:
-        """Release everything (see :meth:`reset`), close the pool and the widgets, remove files."""
+        """Release everything (see :meth:`reset`), close the widgets, remove the database."""
+        self._release()
+        _closeTree(self.root)
+        self._finalizer()
+
+    def _release(self) -> None:
+        # The fault goes too: Fault.raised keeps every exception it raised.
         self.heldErrors.clear()
         self._fault = None
         gc.collect()
         self.pool.close()
-        _closeTree(self.root)
-        self._finalizer()
 
     # -- one run -----------------------------------------------------------------------
 

@@ -112,6 +112,17 @@ def test_reset_releases_every_leaked_connection_and_starts_the_plot_over(
     assert run.run == 1 and run.connectionsInUse == 1 and run.descriptorsHeld == 1
 
 
+def test_close_releases_the_pool_removes_the_database_and_closes_the_widgets() -> None:
+    lab = FailureLab(poolSize=2, records=100)
+    lab.where.value, lab.runner.value = "sink", "runWithoutCleanup"
+    clicks(lab, 2)
+    pool, database = lab.pool, lab.database
+    assert pool.inUse == 2 and database.exists()
+    lab.close()
+    assert pool.inUse == 0 and not database.parent.exists()
+    assert lab.runButton.comm is None and lab.root.comm is None
+
+
 def test_a_transient_fault_heals_after_failing_its_number_of_times(lab: FailureLab) -> None:
     failIn(lab, "ThresholdFilter", "PipelineContext")
     lab.permanence.value, lab.failTimes.value = "transient", 2
