@@ -1,0 +1,46 @@
+"""plotErrorSites: one column of frames per error, the raise and the cause coloured."""
+
+from __future__ import annotations
+
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.patches import Rectangle
+
+from pipeline_lib.plotting import PALETTE, plotErrorSites
+
+STACKS = {
+    "no validation": ["your cell", "PipelineContext.run", "ListSink.consume", "Window.process"],
+    "descriptor": ["your cell", "BoundedInt.__set__"],
+}
+
+
+def boxes(stacks: dict[str, list[str]], causes: dict[str, int | None]) -> list[Rectangle]:
+    axes = plotErrorSites(stacks, causes).axes[0]
+    return [patch for patch in axes.patches if isinstance(patch, Rectangle)]
+
+
+def test_the_plot_is_titled_labelled_and_shows_every_frame_by_name() -> None:
+    figure = plotErrorSites(STACKS, {"no validation": None, "descriptor": 0})
+    axes = figure.axes[0]
+    assert axes.get_title() == "Where the error surfaces: the call stack at the raise"
+    assert axes.get_ylabel() == "stack depth at the raise (frames)"
+    assert axes.get_xlabel() == "how the bad value got in"
+    assert [t.get_text() for t in axes.get_xticklabels()] == list(STACKS)
+    texts = {text.get_text() for text in axes.texts}
+    assert {name for frames in STACKS.values() for name in frames} <= texts
+    assert to_hex(figure.get_facecolor()) == "#ffffff"
+
+
+def test_the_raising_frame_and_the_cause_have_their_own_colours() -> None:
+    patches = boxes(STACKS, {"no validation": None, "descriptor": 0})
+    colours = [to_hex(patch.get_facecolor()) for patch in patches]
+    raised, cause, between = (PALETTE[3].lower(), PALETTE[2].lower(), PALETTE[5].lower())
+    assert colours == [between, between, between, raised, cause, raised]
+    assert [patch.get_y() for patch in patches] == pytest.approx([0.08, 1.08, 2.08, 3.08, 0.08, 1.08])
+
+
+def test_notes_are_written_above_their_column_and_an_empty_mapping_is_refused() -> None:
+    figure = plotErrorSites(STACKS, {}, notes={"no validation": "cause: an earlier cell"})
+    assert "cause: an earlier cell" in {text.get_text() for text in figure.axes[0].texts}
+    with pytest.raises(ValueError, match="at least one stack"):
+        plotErrorSites({}, {})
