@@ -381,13 +381,14 @@ def checkWindowRule(configClass: Any) -> Verdict:
         f"{configClass!r} is not a subclass of pipeline_lib.PipelineConfig",
     )
     config = configClass(100.0, 10, 20.0, 80.0)
+    name = configClass.__name__
     require(configClass(100.0, 100, 20.0, 80.0).windowSize == 100, "a 1-second window is refused")
     message = _refusal(lambda: configClass(100.0, 500, 20.0, 80.0))
-    require(message, "configClass(100.0, 500, 20.0, 80.0) was accepted: 500 readings at 100 Hz")
+    require(message, f"{name}(100.0, 500, 20.0, 80.0) was accepted: 500 readings at 100 Hz")
     require("windowSize" in message, f"the message {message!r} does not name windowSize")
     for field, value in (("windowSize", 200), ("samplingRateHz", 5.0)):
         message = _refusal(functools.partial(setattr, config, field, value))
-        require(message, f"config.{field} = {value!r} was accepted (window 10 readings)")
+        require(message, f"{name}(100.0, 10, 20.0, 80.0).{field} = {value!r} was accepted")
     require(
         config.asDict()
         == {"samplingRateHz": 100.0, "windowSize": 10, "filterMin": 20.0, "filterMax": 80.0},

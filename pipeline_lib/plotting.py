@@ -289,7 +289,7 @@ def plotErrorSites(
     axes.set_xticks(range(len(stacks)), list(stacks))
     axes.set_xlim(-0.6, len(stacks) - 0.4)
     axes.set_ylim(0, deepest + 1.4)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_yticks([depth + 0.5 for depth in range(deepest)], [str(d + 1) for d in range(deepest)])
     axes.grid(False)
     handles = [
         Patch(facecolor=color, edgecolor=PALETTE[7], label=text)

@@ -68,20 +68,20 @@ class WindowRule(PipelineConfig):
     @classmethod
     def checkFields(cls, values: Mapping[str, Any]) -> None:
         super().checkFields(values)
-        if "windowSize" in values and "samplingRateHz" in values:
-            if values["windowSize"] > values["samplingRateHz"]:
-                raise ValueError(
-                    f"{cls.__name__}: windowSize must be <= samplingRateHz (one second), "
-                    f"got {values['windowSize']} > {values['samplingRateHz']}"
-                )
+        both = "windowSize" in values and "samplingRateHz" in values
+        if both and values["windowSize"] > values["samplingRateHz"]:
+            raise ValueError(
+                f"{cls.__name__}: windowSize must be <= samplingRateHz (one second), "
+                f"got {values['windowSize']} > {values['samplingRateHz']}"
+            )
 
 
 class ForgetsSuper(PipelineConfig):
     @classmethod
     def checkFields(cls, values: Mapping[str, Any]) -> None:
-        if "windowSize" in values and "samplingRateHz" in values:
-            if values["windowSize"] > values["samplingRateHz"]:
-                raise ValueError("windowSize too long")
+        both = "windowSize" in values and "samplingRateHz" in values
+        if both and values["windowSize"] > values["samplingRateHz"]:
+            raise ValueError("windowSize too long")
 
 
 class AssumesAllSet(PipelineConfig):

@@ -26,6 +26,7 @@ def test_the_plot_is_titled_labelled_and_shows_every_frame_by_name() -> None:
     assert axes.get_ylabel() == "stack depth at the raise (frames)"
     assert axes.get_xlabel() == "how the bad value got in"
     assert [t.get_text() for t in axes.get_xticklabels()] == list(STACKS)
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["1", "2", "3", "4"]
     texts = {text.get_text() for text in axes.texts}
     assert {name for frames in STACKS.values() for name in frames} <= texts
     assert to_hex(figure.get_facecolor()) == "#ffffff"
@@ -36,7 +37,9 @@ def test_the_raising_frame_and_the_cause_have_their_own_colours() -> None:
     colours = [to_hex(patch.get_facecolor()) for patch in patches]
     raised, cause, between = (PALETTE[3].lower(), PALETTE[2].lower(), PALETTE[5].lower())
     assert colours == [between, between, between, raised, cause, raised]
-    assert [patch.get_y() for patch in patches] == pytest.approx([0.08, 1.08, 2.08, 3.08, 0.08, 1.08])
+    assert [patch.get_y() for patch in patches] == pytest.approx(
+        [0.08, 1.08, 2.08, 3.08, 0.08, 1.08]
+    )
 
 
 def test_notes_are_written_above_their_column_and_an_empty_mapping_is_refused() -> None:
