@@ -251,10 +251,10 @@ def execute(plan: PipelinePlan, log: _LogHandler, *, quiet: bool, verbose: bool)
                 context.run(stages=stages, sink=plan.sink)
         except BaseException as error:
             guard.removeNewOutputs()
-            log.release(failed=True)
+            log.writeHeld(failed=True)
             print(context.report())
             return _explainFailure(plan, error, received, verbose)
-    log.release(failed=False)
+    log.writeHeld(failed=False)
     print(context.report())
     return EXIT_OK
 
@@ -352,7 +352,7 @@ class _LogHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self.progress.clear()  # redrawn at its next tick
         super().emit(record)
 
-    def release(self, *, failed: bool) -> None:
+    def writeHeld(self, *, failed: bool) -> None:
         """Write what ``quiet`` held back: all of it after a failure, else warnings only."""
         held, self.held = self.held, []
         for record in held:
