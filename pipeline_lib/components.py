@@ -132,20 +132,17 @@ def buildComponent(
         return None
     params = {key: value for key, value in table.items() if key != "type"}
     builtin = BUILTINS[role].get(typeName)
-    waitsForConfig = False
+    hints: Mapping[str, str] = builtin.fromConfig if builtin else {}
+    waiting = {name for name in hints if name not in params} if configFailed else set()
     if builtin is not None:
-        waitsForConfig = configFailed and any(p not in params for p in builtin.fromConfig)
         params = _prepareBuiltin(builtin, params, where, problems, baseFolder, config)
         factory: Callable[..., Any] | None = builtin.factory
     else:
         factory = _userFactory(typeName, role, where, problems)
-    if factory is None or len(problems) > before:
+    if factory is None:
         return None
-    if waitsForConfig:
-        return None
-    hints = builtin.fromConfig if builtin else {}
-    _checkArguments(factory, typeName, params, where, problems, hints)
-    if len(problems) > before:
+    missing = _checkArguments(factory, typeName, params, where, problems, hints, waiting)
+    if len(problems) > before or missing:
         return None
     component = _construct(factory, params, where, problems)
     if component is None:
@@ -243,11 +240,13 @@ def _checkArguments(
     where: str,
     problems: list[str],
     fromConfig: Mapping[str, str],
-) -> None:
+    waiting: set[str],
+) -> set[str]:
+    """Report unknown and missing keyword arguments; return the missing ones in ``waiting``."""
     try:
         parameters = list(inspect.signature(factory).parameters.values())
     except (TypeError, ValueError):  # no signature to check against: let the call decide
-        return
+        return set()
     if any(p.kind is p.VAR_KEYWORD for p in parameters):
         accepted = None
     else:
@@ -260,18 +259,22 @@ def _checkArguments(
                 f"{where}.{name}: {typeName} has no parameter {name!r}"
                 f"{didYouMean(name, accepted)} (it takes: {', '.join(accepted) or 'nothing'})"
             )
+    excused: set[str] = set()
     for parameter in parameters:
         required = parameter.default is parameter.empty and parameter.kind in (
             parameter.POSITIONAL_OR_KEYWORD,
             parameter.KEYWORD_ONLY,
         )
-        if required and parameter.name not in params:
+        if required and parameter.name in waiting:
+            excused.add(parameter.name)  # [config] is broken; its problem is listed already
+        elif required and parameter.name not in params:
             hint = (
                 f" (give it here, or {fromConfig[parameter.name]} in [config])"
                 if parameter.name in fromConfig
                 else ""
             )
             problems.append(f"{where}: {typeName} needs {parameter.name!r}, which is missing{hint}")
+    return excused
 
 
 def _construct(

@@ -44,7 +44,7 @@ checks its arguments.
 Traceback (most recent call last):
 ...
 pipeline_lib.pipelinefile.PipelineFileError: <pipeline>: 3 problems
-  - sinc: unknown table; did you mean 'sink'? (a pipeline file has: pipelineId, description, \
+  - sinc: not part of a pipeline file; did you mean 'sink'? (a pipeline file has: pipelineId, description, \
 config, source, stages, sink)
   - source: SensorSource.count must be an int >= 0, got -1
   - sink: missing: a pipeline needs a [sink] table
@@ -152,7 +152,7 @@ def loadPipeline(
     for key in document:
         if key not in TOP_LEVEL:
             problems.append(
-                f"{key}: unknown {'table' if isinstance(document[key], dict) else 'key'}"
+                f"{key}: not part of a pipeline file"
                 f"{didYouMean(key, list(TOP_LEVEL))} (a pipeline file has: {', '.join(TOP_LEVEL)})"
             )
     pipelineId = _text(document, "pipelineId", problems, Path(path).stem if path else "pipeline")
