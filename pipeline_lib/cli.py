@@ -183,15 +183,15 @@ def _addRunOptions(parser: argparse.ArgumentParser) -> None:
 
 def _runCommand(args: argparse.Namespace, log: _LogHandler) -> int:
     path = Path(args.pipeline)
-    _allowImportsNextTo(path)
-    try:
-        plan = loadPipelineFile(path)
-    except PipelineFileError as error:
-        _say(str(error))
-        return EXIT_INVALID
-    if args.dry_run:
-        return _printPlan(plan)
-    return execute(plan, log, quiet=args.quiet, verbose=args.verbose)
+    with _importsNextTo(path):
+        try:
+            plan = loadPipelineFile(path)
+        except PipelineFileError as error:
+            _say(str(error))
+            return EXIT_INVALID
+        if args.dry_run:
+            return _printPlan(plan)
+        return execute(plan, log, quiet=args.quiet, verbose=args.verbose)
 
 
 def _demoCommand(args: argparse.Namespace, log: _LogHandler) -> int:
@@ -384,8 +384,18 @@ def _isTerminal(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
-def _allowImportsNextTo(path: Path) -> None:
-    """Let ``module:Class`` find modules beside the pipeline file and in the current folder."""
-    for folder in (os.fspath(path.resolve().parent), os.getcwd()):
+@contextmanager
+def _importsNextTo(path: Path) -> Iterator[None]:
+    """Let ``module:Class`` find modules beside the pipeline file and in the current folder.
+
+    (``python -m`` puts the current folder on ``sys.path``, a console script does not.)
+    ``sys.path`` is restored afterwards, for callers of :func:`main` in a notebook or test.
+    """
+    saved = list(sys.path)
+    for folder in (os.getcwd(), os.fspath(path.resolve().parent)):
         if folder not in sys.path:
             sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
