@@ -44,8 +44,7 @@ checks its arguments.
 Traceback (most recent call last):
 ...
 pipeline_lib.pipelinefile.PipelineFileError: <pipeline>: 3 problems
-  - sinc: not part of a pipeline file; did you mean 'sink'? (a pipeline file has: pipelineId, description, \
-config, source, stages, sink)
+  - sinc: not part of a pipeline file; did you mean 'sink'? (a pipeline file has: ...)
   - source: SensorSource.count must be an int >= 0, got -1
   - sink: missing: a pipeline needs a [sink] table
 """
