@@ -14,7 +14,7 @@ percentage, otherwise a count and a rate.
 >>> out = io.StringIO()
 >>> list(ProgressBar(out, delay=0.0, clock=lambda: 0.0).process(iter("ab")))
 ['a', 'b']
->>> out.getvalue().endswith("\\r\\x1b[K")   # the line is erased when the stream ends
+>>> out.getvalue().endswith("\\r")   # the line is blanked out when the stream ends
 True
 
 It costs one Python step per record, so the command line adds it only when someone
@@ -50,7 +50,7 @@ class ProgressBar:
         self.clock = clock
         self.width = width
         self.count = 0
-        self._shown = False
+        self._shown = 0  # length of the line on screen (0: nothing drawn)
         self._start = 0.0
 
     def __repr__(self) -> str:
@@ -87,14 +87,18 @@ class ProgressBar:
         return f"{self.count:,} records read  {timing}{rate}"
 
     def draw(self) -> None:
-        """Redraw the line in place (carriage return, no newline)."""
-        self.output.write("\r" + self.line() + "\x1b[K")
+        """Redraw the line in place: a carriage return, the text, spaces over any leftover."""
+        text = self.line()
+        self.output.write("\r" + text.ljust(self._shown))
         self.output.flush()
-        self._shown = True
+        self._shown = len(text)
 
     def clear(self) -> None:
-        """Erase the line, if one was drawn, so that what follows starts on a clean line."""
+        """Blank the line, if one was drawn, so that what follows starts on a clean line.
+
+        Spaces rather than an ANSI "erase line" code: every terminal understands them.
+        """
         if self._shown:
-            self.output.write("\r\x1b[K")
+            self.output.write("\r" + " " * self._shown + "\r")
             self.output.flush()
-            self._shown = False
+            self._shown = 0
