@@ -91,6 +91,17 @@ database = "demo.sqlite"
 table = "readings"
 """
 
+_MAIN_EPILOG = """\
+examples:
+  {prog} demo                     run the built-in pipeline, see the report
+  {prog} demo --show > my.toml    save the demo's pipeline file, to edit it
+  {prog} run --dry-run my.toml    check your file and show the plan; run nothing
+  {prog} run my.toml              run it
+
+Each command has its own --help. Exit status: 0 success, 1 the pipeline failed,
+2 a problem in the file or the command line, 130 interrupted (Ctrl-C).
+"""
+
 _RUN_EPILOG = """\
 A pipeline file names a source, the stages (in order), a sink, and the PipelineConfig
 values; `pipeline-lib demo --show` prints a complete one. In short:
@@ -126,10 +137,12 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
 
 def buildParser(prog: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: ``run`` and ``demo``, each with a ``--help`` for students."""
+    prog = prog or "pipeline-lib"
     parser = argparse.ArgumentParser(
-        prog=prog or "pipeline-lib",
+        prog=prog,
         description="Run pipeline_lib pipelines (source -> stages -> sink) from the command line.",
-        epilog="Start with `%(prog)s demo`, then `%(prog)s run --help`.",
+        epilog=_MAIN_EPILOG.format(prog=prog),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(command=None, quiet=False, verbose=False)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -153,8 +166,12 @@ def buildParser(prog: str | None = None) -> argparse.ArgumentParser:
         "-> Normalizer -> WindowAverage -> SqliteSink) into a temporary SQLite file, "
         "and print the metrics report. `--show` prints the pipeline file it runs.",
     )
-    demo.add_argument("--count", type=int, default=None, help="how many readings (200000)")
-    demo.add_argument("--seed", type=int, default=None, help="the sensors' random seed (42)")
+    demo.add_argument(
+        "--count", type=int, metavar="N", help="how many readings the sensors produce (200000)"
+    )
+    demo.add_argument(
+        "--seed", type=int, metavar="N", help="the sensors' random seed: same seed, same data (42)"
+    )
     demo.add_argument(
         "--keep", action="store_true", help="keep the SQLite file and print where it is"
     )
