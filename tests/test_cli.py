@@ -11,6 +11,7 @@ import io
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tomllib
@@ -321,3 +322,31 @@ def _readAll(fd: int) -> bytes:
         chunks.append(chunk)
     os.close(fd)
     return b"".join(chunks)
+
+
+def test_a_failed_run_keeps_a_database_that_existed_before_unchanged(tmp_path: Path) -> None:
+    path = _pipeline(tmp_path, 'type = "usersources:FailingSource"', "sqlite")
+    database = tmp_path / "out" / "result.sqlite"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE readings (sensorId TEXT, timestamp REAL, value REAL)")
+        conn.execute("INSERT INTO readings VALUES ('old', 0.0, 1.0)")
+    conn.close()
+    assert _cli("run", str(path)).returncode == 1
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT sensorId FROM readings").fetchall()
+    conn.close()
+    assert rows == [("old",)]
+    assert _leftovers(tmp_path / "out") == ["result.sqlite"]
+
+
+def test_demo_keep_leaves_the_database_and_says_where(tmp_path: Path) -> None:
+    result = _cli("demo", "--count", "500", "--keep", "--quiet")
+    assert result.returncode == 0, result.stderr
+    database = Path(result.stdout.rsplit(" in ", 1)[1].rstrip(".\n"))
+    try:
+        with sqlite3.connect(database) as conn:
+            (rows,) = conn.execute("SELECT COUNT(*) FROM readings").fetchone()
+        conn.close()
+        assert f"Wrote {rows:,} rows" in result.stdout
+    finally:
+        shutil.rmtree(database.parent)
