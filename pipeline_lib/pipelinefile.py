@@ -125,12 +125,17 @@ def loadPipelineFile(path: str | os.PathLike[str]) -> PipelinePlan:
     """
     path = Path(path)
     try:
-        with path.open("rb") as file:
-            document = tomllib.load(file)
+        # utf-8-sig: a byte-order mark (some Windows editors add one) is not a mistake.
+        document = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except FileNotFoundError:
         raise PipelineFileError(path, ["no such file"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PipelineFileError(path, [f"cannot read the file: {error}"]) from None
+    except OSError as error:
+        raise PipelineFileError(
+            path, [f"cannot read the file: {error.strerror or error}"]
+        ) from None
+    except UnicodeDecodeError as error:
+        problem = f"not UTF-8 text: byte {error.start} cannot be decoded"
+        raise PipelineFileError(path, [problem]) from None
     except tomllib.TOMLDecodeError as error:
         raise PipelineFileError(path, [_describeSyntaxError(error)]) from None
     return loadPipeline(document, path=path, baseFolder=path.parent)

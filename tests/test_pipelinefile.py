@@ -296,3 +296,17 @@ def test_user_class_problems_are_all_reported(userModule: str) -> None:
 def test_a_type_that_is_neither_built_in_nor_module_class_is_unknown() -> None:
     problems = _problems(_minimal(source={"type": "os.system('rm -rf /')"}))
     assert problems[0].startswith("source.type: unknown source")
+
+
+def test_a_byte_order_mark_is_not_a_mistake(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + VALID.encode())
+    assert loadPipelineFile(path).pipelineId == "ingest"
+
+
+def test_a_file_that_is_not_text_is_one_clear_problem(tmp_path: Path) -> None:
+    path = _write(tmp_path, "", "binary.toml")
+    path.write_bytes(b"\x80\x81 not utf-8")
+    with pytest.raises(PipelineFileError) as caught:
+        loadPipelineFile(path)
+    assert caught.value.problems == ["not UTF-8 text: byte 0 cannot be decoded"]
