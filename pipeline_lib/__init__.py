@@ -16,21 +16,31 @@ from __future__ import annotations
 
 import logging
 
+from .config import ConfigError, PipelineConfig
 from .lifecycle import PipelineContext
+from .metrics import StageMetrics, measuredStage
 from .protocols import SensorReading, Sink, Source, Stage
 from .resources import ConnectionPool, PoolExhausted, openFileDescriptors
+from .retry import retryOnFailure
+from .retrypolicy import RetryPolicy
 from .sinks import CsvSink, ListSink, SqliteSink
 from .sources import CsvSource, SensorSource, SqliteSource
 from .stages import Normalizer, ThresholdFilter, WindowAverage
+from .validators import BoundedInt, PositiveFloat, Validator
 
 __all__ = [
+    "BoundedInt",
+    "ConfigError",
     "ConnectionPool",
     "CsvSink",
     "CsvSource",
     "ListSink",
     "Normalizer",
+    "PipelineConfig",
     "PipelineContext",
     "PoolExhausted",
+    "PositiveFloat",
+    "RetryPolicy",
     "SensorReading",
     "SensorSource",
     "Sink",
@@ -38,9 +48,13 @@ __all__ = [
     "SqliteSink",
     "SqliteSource",
     "Stage",
+    "StageMetrics",
     "ThresholdFilter",
+    "Validator",
     "WindowAverage",
+    "measuredStage",
     "openFileDescriptors",
+    "retryOnFailure",
 ]
 
 __version__ = "0.2.0"

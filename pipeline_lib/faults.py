@@ -1,6 +1,7 @@
 """Failure injection: make a source, a stage or a sink fail where and how you choose.
 
-A :class:`Fault` says *when* to fail (at record ``k``, or at a seeded ``rate``), *how
+A :class:`Fault` says *when* to fail (at record ``k``, at several records in turn, or at
+a seeded ``rate``), *how
 often* (``times=n`` failures and then it heals: a transient fault; ``times=None``:
 permanent) and *with what* (``error``: an exception class or instance).
 ``failSource``, ``failStage`` and ``failSink`` wrap a component so that it fails
@@ -22,12 +23,28 @@ OSError: injected failure at record 2 of SensorSource (1 of 1)
 
 Record indexes count from 0 over the whole stream, so for a resumed source the first
 record yielded is record ``resumeAfter``.
+
+A *failure schedule* for retry tests: ``atRecords=(2, 2, 4)`` fails the first time record
+2 is reached, again the next time record 2 is reached (after a retry resumed there), then
+at record 4, and then heals:
+
+>>> schedule = Fault(atRecords=(2, 2, 4))
+>>> flaky = failSource(SensorSource(count=6, seed=1), schedule)
+>>> for resumeAfter in (0, 2, 2, 4):
+...     try:
+...         print(resumeAfter, "->", len(list(flaky.stream(resumeAfter=resumeAfter))))
+...     except OSError as error:
+...         print(resumeAfter, "->", error)
+0 -> injected failure at record 2 of SensorSource (1 of 3)
+2 -> injected failure at record 2 of SensorSource (2 of 3)
+2 -> injected failure at record 4 of SensorSource (3 of 3)
+4 -> 2
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -45,6 +62,8 @@ class Fault:
     """When, how often and with what a wrapped component fails.
 
     - ``atRecord``: fail when record ``atRecord`` (0-based) is reached; or
+    - ``atRecords``: a schedule; the n-th failure happens when record ``atRecords[n]``
+      is reached (``times`` defaults to its length: the fault heals after the last); or
     - ``rate``: fail each record with this probability (``random.Random(seed)``);
     - ``times``: how many failures before the fault heals; ``None`` is permanent;
     - ``error``: exception class (called with a message), instance (raised as is, so a
@@ -59,10 +78,24 @@ class Fault:
     error: ErrorSpec = OSError
     seed: int = 0
     raised: list[BaseException] = field(default_factory=list, repr=False)
+    atRecords: Sequence[int] | None = None
 
     def __post_init__(self) -> None:
-        if self.atRecord is None and not self.rate:
-            raise ValueError("Fault needs atRecord=k or rate=p (0 < p <= 1)")
+        if self.atRecord is None and self.atRecords is None and not self.rate:
+            raise ValueError(
+                "Fault needs atRecord=k, atRecords=(k1, k2, ...) or rate=p (0 < p <= 1)"
+            )
+        if self.atRecords is not None and (self.atRecord is not None or self.rate):
+            raise ValueError(
+                "Fault.atRecords is a whole schedule: give it without atRecord or rate, got "
+                f"atRecord={self.atRecord!r}, rate={self.rate!r}"
+            )
+        if self.atRecords is not None:
+            self.atRecords = tuple(self.atRecords)
+            if any(isinstance(k, bool) or not isinstance(k, int) or k < 0 for k in self.atRecords):
+                raise ValueError(f"Fault.atRecords must be ints >= 0, got {self.atRecords!r}")
+            if self.times is None:
+                self.times = len(self.atRecords)
         if self.atRecord is not None and (isinstance(self.atRecord, bool) or self.atRecord < 0):
             raise ValueError(f"Fault.atRecord must be an int >= 0, got {self.atRecord!r}")
         if not 0.0 <= self.rate <= 1.0:
@@ -84,13 +117,17 @@ class Fault:
         """Raise the fault's error if record ``index`` of ``where`` is a failure point."""
         if self.healed:
             return
-        hit = (
-            index == self.atRecord if self.atRecord is not None else self._rng.random() < self.rate
-        )
-        if hit:
+        if self._hits(index):
             error = self._makeError(f"injected failure at record {index} of {where}")
             self.raised.append(error)
             raise error
+
+    def _hits(self, index: int) -> bool:
+        if self.atRecord is not None:
+            return index == self.atRecord
+        if self.atRecords is not None:
+            return self.failures < len(self.atRecords) and index == self.atRecords[self.failures]
+        return self._rng.random() < self.rate
 
     def _makeError(self, message: str) -> BaseException:
         if isinstance(self.error, BaseException):

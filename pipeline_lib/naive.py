@@ -57,9 +57,13 @@ class NaiveStageMetrics:
     stageName: str
     latenciesMs: list[float] = field(default_factory=list)
 
+    @property
+    def meanLatencyMs(self) -> float:
+        """The mean of the list: what slide 9 reports (the consumer's time, not the stage's)."""
+        return sum(self.latenciesMs) / len(self.latenciesMs) if self.latenciesMs else 0.0
+
     def summary(self) -> str:
-        count = len(self.latenciesMs)
-        mean = sum(self.latenciesMs) / count if count else 0.0
+        count, mean = len(self.latenciesMs), self.meanLatencyMs
         return f"{self.stageName}: out={count} meanLatency={mean:.3f}ms (slide 9: consumer time)"
 
 
@@ -67,20 +71,29 @@ class NaiveStageMetrics:
 naiveMetrics: list[NaiveStageMetrics] = []
 
 
-def measuredStage(stageName: str) -> Callable[[Callable[..., Iterator[Any]]], Callable[..., Any]]:
-    """Slide 9, verbatim in spirit: times from ``yield`` until the consumer asks again."""
+def measuredStage(
+    stageName: str, *, clock: Callable[[], float] = time.perf_counter
+) -> Callable[[Callable[..., Iterator[Any]]], Callable[..., Any]]:
+    """Slide 9, verbatim in spirit: times from ``yield`` until the consumer asks again.
+
+    Not on the slide, for side-by-side demos with :func:`pipeline_lib.measuredStage`:
+    ``clock`` (a fake one makes the comparison deterministic) and
+    ``YourStage.process.lastMetrics`` (the newest call's metrics).
+    """
 
     def decorator(processMethod: Callable[..., Iterator[Any]]) -> Callable[..., Any]:
         @functools.wraps(processMethod)
         def wrapper(self: Any, inputStream: Iterator[Any]) -> Iterator[Any]:
             metrics = NaiveStageMetrics(stageName=stageName)
             naiveMetrics.append(metrics)
+            wrapper.__dict__["lastMetrics"] = metrics
             for record in processMethod(self, inputStream):
-                recStart = time.perf_counter()
+                recStart = clock()
                 yield record
-                metrics.latenciesMs.append((time.perf_counter() - recStart) * 1000)
+                metrics.latenciesMs.append((clock() - recStart) * 1000)
             logger.info("%s", metrics.summary())
 
+        wrapper.__dict__["lastMetrics"] = None
         return wrapper
 
     return decorator

@@ -9,8 +9,13 @@ the Okabe-Ito colour-blind-safe palette, a title, and axis labels with units.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from .metrics import StageMetrics
+from .observe import StageReport
 
 __all__ = ["PALETTE", "newFigure"]
 
@@ -46,3 +51,87 @@ def newFigure(
     axes.grid(True, color="#dddddd", linewidth=0.8)
     axes.set_axisbelow(True)
     return figure, axes
+
+
+# -- per-stage metrics (notebook 04, LatencyDashboard) ----------------------------------
+
+__all__ += ["plotLatencyPercentiles", "plotThroughput"]  # kept beside the block they export
+
+
+def plotLatencyPercentiles(
+    metrics: Mapping[str, StageReport],
+    percentiles: Sequence[float] = (50, 95, 99),
+    *,
+    title: str = "Own time per record, by stage",
+) -> Figure:
+    """Grouped bars: each stage's own-time latency percentiles (ms), from ``ctx.metrics``.
+
+    >>> from pipeline_lib import StageMetrics
+    >>> fast, slow = StageMetrics("Fast"), StageMetrics("Slow")
+    >>> fast.histogram.add(0.001)
+    >>> slow.histogram.add(0.010)
+    >>> figure = plotLatencyPercentiles({"Fast": fast, "Slow": slow})
+    >>> axes = figure.axes[0]
+    >>> axes.get_ylabel(), [t.get_text() for t in axes.get_legend().get_texts()]
+    ('own time per record (ms)', ['p50', 'p95', 'p99'])
+    """
+    stages = _stageMetrics(metrics, "plotLatencyPercentiles")
+    figure, axes = newFigure(title, "stage", "own time per record (ms)")
+    width = 0.8 / len(percentiles)
+    for index, p in enumerate(percentiles):
+        offsets = [
+            position + (index - (len(percentiles) - 1) / 2) * width
+            for position in range(len(stages))
+        ]
+        axes.bar(
+            offsets,
+            [stage.percentileMs(p) for stage in stages.values()],
+            width=width,
+            color=PALETTE[index % len(PALETTE)],
+            label=f"p{p:g}",
+        )
+    _labelStages(axes, stages)
+    axes.legend(title="percentile", frameon=False)
+    return figure
+
+
+def plotThroughput(
+    metrics: Mapping[str, StageReport], *, title: str = "Throughput, by stage"
+) -> Figure:
+    """Bars: each stage's throughput in input records per second of its own time.
+
+    >>> from pipeline_lib import StageMetrics
+    >>> stage = StageMetrics("Normalizer")
+    >>> stage.recordsIn = stage.recordsOut = 1000
+    >>> stage.histogram.add(0.001, weight=1000)
+    >>> figure = plotThroughput({"Normalizer": stage})
+    >>> figure.axes[0].get_ylabel(), round(figure.axes[0].patches[0].get_height())
+    ('throughput (records/s)', 1000)
+    """
+    stages = _stageMetrics(metrics, "plotThroughput")
+    figure, axes = newFigure(title, "stage", "throughput (records/s)")
+    axes.bar(
+        range(len(stages)), [stage.throughputRps for stage in stages.values()], color=PALETTE[0]
+    )
+    _labelStages(axes, stages)
+    axes.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
+    return figure
+
+
+def _stageMetrics(metrics: Mapping[str, StageReport], caller: str) -> dict[str, StageMetrics]:
+    """``ctx.metrics`` checked: not empty, and every value from ``@measuredStage``."""
+    if not metrics:
+        raise ValueError(f"{caller}: metrics is empty; measure a stage with @measuredStage first")
+    stages: dict[str, StageMetrics] = {}
+    for name, value in metrics.items():
+        if not isinstance(value, StageMetrics):
+            raise TypeError(
+                f"{caller}: metrics[{name!r}] must be a StageMetrics from "
+                f"pipeline_lib.measuredStage, got {type(value).__name__}"
+            )
+        stages[name] = value
+    return stages
+
+
+def _labelStages(axes: Axes, stages: Mapping[str, StageMetrics]) -> None:
+    axes.set_xticks(range(len(stages)), list(stages), rotation=15 if len(stages) > 4 else 0)

@@ -17,31 +17,38 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from typing import Any
 
 from .protocols import SensorReading
+from .validators import BoundedInt, FiniteFloat, checkOrdered
 
 __all__ = ["Normalizer", "ThresholdFilter", "WindowAverage"]
 
 
-def _checkBounds(owner: str, lowName: str, low: float, highName: str, high: float) -> None:
-    for name, value in ((lowName, low), (highName, high)):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"{owner}.{name} must be numeric, got {value!r}")
-        if not math.isfinite(value):
-            raise ValueError(f"{owner}.{name} must be a finite number, got {value!r}")
-    if not low < high:
-        raise ValueError(f"{owner}: {lowName} must be < {highName}, got {low!r} >= {high!r}")
-
-
 class ThresholdFilter:
-    """Keep the readings with ``filterMin <= value <= filterMax``; drop the rest (and NaN)."""
+    """Keep the readings with ``filterMin <= value <= filterMax``; drop the rest (and NaN).
+
+    The bounds are validated fields (layer 2), at construction and at any later change:
+
+    >>> ThresholdFilter(80.0, 20.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: ThresholdFilter: filterMin must be < filterMax, got 80.0 >= 20.0
+    """
+
+    filterMin = FiniteFloat()
+    filterMax = FiniteFloat()
 
     def __init__(self, filterMin: float, filterMax: float) -> None:
-        _checkBounds("ThresholdFilter", "filterMin", filterMin, "filterMax", filterMax)
-        self.filterMin = float(filterMin)
-        self.filterMax = float(filterMax)
+        self.filterMin = filterMin
+        self.filterMax = filterMax
+
+    @staticmethod
+    def checkFields(values: Mapping[str, Any]) -> None:
+        """Refuse inverted or equal bounds (called by the fields before they store)."""
+        checkOrdered("ThresholdFilter", values, "filterMin", "filterMax")
 
     def __repr__(self) -> str:
         return f"ThresholdFilter({self.filterMin}, {self.filterMax})"
@@ -54,12 +61,25 @@ class ThresholdFilter:
 
 
 class Normalizer:
-    """Rescale values linearly so that ``valueMin`` maps to 0.0 and ``valueMax`` to 1.0."""
+    """Rescale values linearly so that ``valueMin`` maps to 0.0 and ``valueMax`` to 1.0.
+
+    >>> Normalizer(1.0, "high")
+    Traceback (most recent call last):
+    ...
+    TypeError: Normalizer.valueMax must be numeric, got 'high'
+    """
+
+    valueMin = FiniteFloat()
+    valueMax = FiniteFloat()
 
     def __init__(self, valueMin: float, valueMax: float) -> None:
-        _checkBounds("Normalizer", "valueMin", valueMin, "valueMax", valueMax)
-        self.valueMin = float(valueMin)
-        self.valueMax = float(valueMax)
+        self.valueMin = valueMin
+        self.valueMax = valueMax
+
+    @staticmethod
+    def checkFields(values: Mapping[str, Any]) -> None:
+        """Refuse ``valueMin >= valueMax`` (the scale would divide by zero or flip)."""
+        checkOrdered("Normalizer", values, "valueMin", "valueMax")
 
     def __repr__(self) -> str:
         return f"Normalizer({self.valueMin}, {self.valueMax})"
@@ -77,13 +97,16 @@ class WindowAverage:
     sensor's first output comes with its ``windowSize``-th reading, then one output per
     reading, stamped with the newest reading's timestamp. A running sum keeps each step
     O(1); it is recomputed exactly once per window so rounding errors cannot build up.
+
+    >>> WindowAverage(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: WindowAverage.windowSize must be >= 1, got 0
     """
 
+    windowSize = BoundedInt(1)
+
     def __init__(self, windowSize: int) -> None:
-        if isinstance(windowSize, bool) or not isinstance(windowSize, int):
-            raise TypeError(f"WindowAverage.windowSize must be an int, got {windowSize!r}")
-        if windowSize < 1:
-            raise ValueError(f"WindowAverage.windowSize must be >= 1, got {windowSize}")
         self.windowSize = windowSize
 
     def __repr__(self) -> str:

@@ -62,3 +62,12 @@ def test_bad_stage_arguments_are_rejected_with_a_clear_message(
 ) -> None:
     with pytest.raises(error, match=message):
         factory()  # type: ignore[operator]
+
+
+def test_stage_arguments_stay_valid_after_construction() -> None:
+    threshold, window = ThresholdFilter(20.0, 80.0), WindowAverage(3)
+    with pytest.raises(ValueError, match=r"^ThresholdFilter: filterMin must be < filterMax"):
+        threshold.filterMin = 90.0
+    with pytest.raises(TypeError, match=r"^WindowAverage\.windowSize must be an int, got 2\.5$"):
+        window.windowSize = 2.5  # type: ignore[assignment]
+    assert (threshold.filterMin, threshold.filterMax, window.windowSize) == (20.0, 80.0, 3)
