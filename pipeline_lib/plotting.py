@@ -10,9 +10,11 @@ the Okabe-Ito colour-blind-safe palette, a title, and axis labels with units.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .metrics import StageMetrics
 from .observe import StageReport
@@ -135,3 +137,90 @@ def _stageMetrics(metrics: Mapping[str, StageReport], caller: str) -> dict[str, 
 
 def _labelStages(axes: Axes, stages: Mapping[str, StageMetrics]) -> None:
     axes.set_xticks(range(len(stages)), list(stages), rotation=15 if len(stages) > 4 else 0)
+
+
+# -- open resources over repeated runs (notebooks 01 and 02) ------------------------------
+
+__all__ += ["plotOpenResources"]  # kept beside the block it exports
+
+
+class ResourceSeries(Protocol):
+    """What :func:`plotOpenResources` reads, e.g. a :class:`pipeline_lib.leaks.LeakHistory`."""
+
+    label: str
+    poolSize: int
+
+    @property
+    def runs(self) -> list[int]: ...
+
+    @property
+    def connectionsInUse(self) -> list[int]: ...
+
+    @property
+    def descriptorsOpened(self) -> list[int]: ...
+
+
+def plotOpenResources(
+    *histories: ResourceSeries, title: str = "What failed runs leave open"
+) -> Figure:
+    """Connections in use (left) and descriptors opened (right) after each run.
+
+    Pass one history, or a naive and a managed one to compare them on the same axes.
+    Descriptors are counted from the baseline before the first run, because absolute
+    counts differ between machines. The pool's size is drawn as a dashed line.
+
+    >>> from types import SimpleNamespace
+    >>> naive = SimpleNamespace(label="naive", poolSize=2, runs=[0, 1, 2],
+    ...                         connectionsInUse=[0, 1, 2], descriptorsOpened=[0, 1, 2])
+    >>> figure = plotOpenResources(naive)
+    >>> [axes.get_ylabel() for axes in figure.axes]
+    ['connections in use (count)', 'descriptors opened (count, vs. run 0)']
+    """
+    if not histories:
+        raise ValueError("plotOpenResources needs at least one history, got none")
+    figure, connections = newFigure(
+        "Pooled connections in use", "run (number)", "connections in use (count)", size=(9.0, 3.6)
+    )
+    descriptors = _sidePanel(
+        figure, connections, "Open file descriptors", "descriptors opened (count, vs. run 0)"
+    )
+    figure.suptitle(title, fontweight="bold")
+    markers = ("o", "s", "^", "D")
+    for index, history in enumerate(histories):
+        color, marker = PALETTE[index % len(PALETTE)], markers[index % len(markers)]
+        for axes, values in (
+            (connections, history.connectionsInUse),
+            (descriptors, history.descriptorsOpened),
+        ):
+            axes.plot(history.runs, values, color=color, marker=marker, label=history.label)
+    poolSize = max(history.poolSize for history in histories)
+    connections.axhline(poolSize, color=PALETTE[7], linestyle="--", linewidth=1.0)
+    connections.annotate(
+        f"pool size = {poolSize}",
+        xy=(0.02, poolSize),
+        xycoords=("axes fraction", "data"),
+        xytext=(0, 3),
+        textcoords="offset points",
+        fontsize=9,
+    )
+    highest = max([poolSize, *(max(h.descriptorsOpened, default=0) for h in histories)])
+    for axes in (connections, descriptors):
+        axes.set_ylim(bottom=-0.5, top=highest + 1.5)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.legend(loc="center right", fontsize=9)
+    return figure
+
+
+def _sidePanel(figure: Figure, first: Axes, title: str, ylabel: str) -> Axes:
+    """A second axes right of ``first``, in the same style (``newFigure`` makes one)."""
+    grid = figure.add_gridspec(1, 2)
+    first.set_subplotspec(grid[0])
+    second = figure.add_subplot(grid[1], sharex=first)
+    second.set_facecolor(first.get_facecolor())
+    second.set_prop_cycle(color=PALETTE)
+    second.set_title(title)
+    second.set_xlabel(first.get_xlabel())
+    second.set_ylabel(ylabel)
+    second.grid(True, color="#dddddd", linewidth=0.8)
+    second.set_axisbelow(True)
+    return second

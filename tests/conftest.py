@@ -2,10 +2,52 @@
 
 The backend is chosen with ``matplotlib.use`` rather than the ``MPLBACKEND`` variable,
 which would leak into the Jupyter kernels that notebook and browser tests start.
+
+Browser tests get a private JupyterLab (``jupyterLab``) and Debian's Chromium
+(``chromium``), one of each per session, and a fresh page per test (``labPage``); the
+machinery lives in ``browser_harness.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import matplotlib
+import pytest
+from browser_harness import JupyterLabServer, launchChromium, requireBrowser
 
 matplotlib.use("Agg")
+
+BROWSER_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+
+
+@pytest.fixture(scope="session")
+def jupyterLab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLabServer]:
+    """JupyterLab serving a copy of tests/notebooks; stopped (kernels too) after the session."""
+    requireBrowser()
+    with JupyterLabServer(BROWSER_NOTEBOOKS, tmp_path_factory.mktemp("jupyterlab")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, shared by the session's browser tests."""
+    requireBrowser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launchChromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def labPage(chromium: Any, jupyterLab: JupyterLabServer) -> Iterator[Any]:
+    """A fresh page (own context) on the session's JupyterLab."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,113 @@
+"""FailureLab in a real JupyterLab and Chromium: run the notebook, click, see the plot change.
+
+Skips when Chromium is absent, fails instead under PIPELINE_LIB_REQUIRE_BROWSER=1 (CI).
+Timings are printed (``-s``), never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import browser_harness
+import pytest
+from browser_harness import (
+    REQUIRE_VARIABLE,
+    JupyterLabServer,
+    labEnvironment,
+    openNotebook,
+    requireBrowser,
+    runAllCells,
+    saveScreenshot,
+)
+
+
+def test_a_missing_chromium_skips_but_fails_when_ci_requires_a_browser(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(browser_harness, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv(REQUIRE_VARIABLE, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no-chromium is absent"):
+        requireBrowser()
+    monkeypatch.setenv(REQUIRE_VARIABLE, "1")
+    with pytest.raises(pytest.fail.Exception, match="PIPELINE_LIB_REQUIRE_BROWSER=1"):
+        requireBrowser()
+
+
+def test_jupyterlab_gets_no_mplbackend_so_kernels_plot_inline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    env = labEnvironment(tmp_path)
+    assert "MPLBACKEND" not in env and env["PATH"] == os.environ["PATH"]
+
+
+def imageSource(lab: Any) -> str:
+    """The plot's current ``src`` once the PNG has loaded (a new blob URL per redraw)."""
+    image = lab.locator(".widget-image").first
+    image.wait_for()
+    page = lab.page
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
+    return str(image.get_attribute("src"))
+
+
+def clickRunAndWait(lab: Any, runNumber: int) -> float:
+    """Click Run; return seconds until the summary shows run ``runNumber`` and the plot changed."""
+    before = imageSource(lab)
+    started = time.perf_counter()
+    lab.locator(".widget-button", has_text="Run").click()
+    lab.locator(".failurelab-summary", has_text=f"Run {runNumber} (").wait_for()
+    lab.page.wait_for_function(
+        "([img, old]) => img.getAttribute('src') !== old && img.complete && img.naturalWidth > 0",
+        arg=[lab.locator(".widget-image").first.element_handle(), before],
+    )
+    return time.perf_counter() - started
+
+
+@pytest.mark.browser
+def test_failure_lab_leak_climbs_then_reset_and_pipeline_context_stay_flat(
+    labPage: Any, jupyterLab: JupyterLabServer
+) -> None:
+    page = labPage
+    started = time.perf_counter()
+    openNotebook(page, jupyterLab, "widgets_demo.ipynb")
+    runAllCells(page)
+    lab = page.locator(".widget-vbox", has_text="FailureLab").first
+    lab.get_by_text("No run yet").wait_for(timeout=30_000)
+    ready = time.perf_counter() - started
+
+    lab.locator(".widget-dropdown", has_text="fail in").locator("select").select_option(
+        label="stage ThresholdFilter"
+    )
+    lab.get_by_role("button", name="runWithoutCleanup").click()
+    handle = lab.locator(".widget-slider", has_text="record").locator(".noUi-handle")
+    handle.focus()
+    for _ in range(3):
+        handle.press("ArrowRight")
+    slider = lab.locator(".widget-slider", has_text="record").locator(".widget-readout")
+    assert slider.inner_text().strip() == "53"
+
+    clickTimes = [clickRunAndWait(lab, run) for run in range(1, 6)]
+    summary = lab.locator(".failurelab-summary")
+    assert re.search(r"connections in use 4 of 4", summary.inner_text())
+    assert "PoolExhausted" in summary.inner_text()
+    assert "delivered 53" in lab.locator(".widget-output").inner_text()
+    assert "FAILED: PoolExhausted" in lab.locator(".widget-output").inner_text()
+    saveScreenshot(lab, "failurelab_leak")
+
+    lab.locator(".widget-button", has_text="Reset").click()
+    lab.get_by_text("No run yet").wait_for()
+    lab.get_by_role("button", name="PipelineContext").click()
+    clickTimes += [clickRunAndWait(lab, run) for run in (1, 2)]
+    assert "connections in use 0 of 4" in summary.inner_text()
+    assert "OSError: injected failure at record 53 of ThresholdFilter" in summary.inner_text()
+    saveScreenshot(lab, "failurelab_flat")
+    print(
+        f"\nbrowser: notebook ready in {ready:.1f}s; Run click to redrawn plot: "
+        f"max {max(clickTimes):.2f}s, mean {sum(clickTimes) / len(clickTimes):.2f}s"
+    )

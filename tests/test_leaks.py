@@ -1,0 +1,70 @@
+"""The leak experiment: naive runs exhaust the pool, managed runs give every connection back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline_lib import ConnectionPool, PoolExhausted
+from pipeline_lib.leaks import makeSensorDatabase, repeatFailingRuns
+
+
+@pytest.fixture
+def pool(tmp_path: Path) -> Iterator[ConnectionPool]:
+    database = makeSensorDatabase(tmp_path / "leak.sqlite", count=120, seed=3)
+    with ConnectionPool(database, size=3) as pool:
+        yield pool
+
+
+def test_make_sensor_database_fills_a_table_with_the_requested_readings(tmp_path: Path) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    database = makeSensorDatabase(tmp_path / "db.sqlite", count=42, table="t")
+    with closing(sqlite3.connect(database)) as conn:
+        assert conn.execute('SELECT count(*) FROM "t"').fetchone() == (42,)
+
+
+def test_naive_runs_leak_one_connection_each_until_the_pool_is_exhausted(
+    pool: ConnectionPool,
+) -> None:
+    history = repeatFailingRuns(pool, runs=5, managed=False, failAtRecord=10)
+    assert history.runs == [0, 1, 2, 3, 4, 5]
+    assert history.connectionsInUse == [0, 1, 2, 3, 3, 3]
+    assert [s.outcome for s in history.samples] == [
+        "baseline", "OSError", "OSError", "OSError", "PoolExhausted", "PoolExhausted",
+    ]  # fmt: skip
+    assert isinstance(history.heldErrors[-1], PoolExhausted)
+    assert history.descriptorsOpened[3] - history.descriptorsOpened[0] >= 3
+    history.release()
+    assert pool.inUse == 0 and history.heldErrors == []
+
+
+def test_managed_runs_give_every_connection_back_while_the_errors_are_kept(
+    pool: ConnectionPool,
+) -> None:
+    history = repeatFailingRuns(pool, runs=6, managed=True, failAtRecord=10)
+    assert history.connectionsInUse == [0] * 7
+    assert len(history.heldErrors) == 6
+    assert all(type(error) is OSError for error in history.heldErrors)
+    # one idle connection stays open in the pool for reuse, never more
+    assert len(set(history.descriptorsOpened[1:])) == 1
+    history.release()
+
+
+def test_the_table_lists_every_run_with_its_outcome(pool: ConnectionPool) -> None:
+    history = repeatFailingRuns(pool, runs=1, managed=True)
+    assert history.table().splitlines() == [
+        "managed (PipelineContext): pool of 3",
+        "  run 0: connections in use 0/3, descriptors +0, baseline",
+        f"  run 1: connections in use 0/3, descriptors {history.descriptorsOpened[1]:+d}, OSError",
+    ]
+    history.release()
+
+
+@pytest.mark.parametrize("runs", [0, -1, True, 2.0])
+def test_runs_must_be_a_positive_int(pool: ConnectionPool, runs: object) -> None:
+    with pytest.raises(ValueError, match=r"repeatFailingRuns\.runs must be an int >= 1"):
+        repeatFailingRuns(pool, runs=runs, managed=True)  # type: ignore[arg-type]

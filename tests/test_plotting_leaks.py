@@ -1,0 +1,72 @@
+"""plotOpenResources: two labelled panels, one line per history, the pool size marked."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from matplotlib.figure import Figure
+
+from pipeline_lib.plotting import PALETTE, plotOpenResources
+
+
+def _history(label: str, connections: list[int], descriptors: list[int]) -> SimpleNamespace:
+    return SimpleNamespace(
+        label=label,
+        poolSize=5,
+        runs=list(range(len(connections))),
+        connectionsInUse=connections,
+        descriptorsOpened=descriptors,
+    )
+
+
+NAIVE = _history("naive", [0, 1, 2, 3, 4, 5, 5], [0, 1, 2, 3, 4, 5, 5])
+MANAGED = _history("managed", [0] * 7, [0, 1, 1, 1, 1, 1, 1])
+
+
+def test_the_figure_has_a_title_and_two_panels_with_units_on_every_axis() -> None:
+    figure = plotOpenResources(NAIVE, MANAGED, title="Leak")
+    assert isinstance(figure, Figure)
+    assert figure.get_suptitle() == "Leak"
+    connections, descriptors = figure.axes
+    assert connections.get_title() == "Pooled connections in use"
+    assert descriptors.get_title() == "Open file descriptors"
+    for axes in figure.axes:
+        assert "(" in axes.get_xlabel() and "(" in axes.get_ylabel()  # units in brackets
+    assert connections.get_ylabel() == "connections in use (count)"
+    assert descriptors.get_ylabel() == "descriptors opened (count, vs. run 0)"
+
+
+def test_each_history_is_one_line_per_panel_with_its_data_and_label() -> None:
+    connections, descriptors = plotOpenResources(NAIVE, MANAGED).axes
+    for axes, field in ((connections, "connectionsInUse"), (descriptors, "descriptorsOpened")):
+        lines = [line for line in axes.get_lines() if line.get_label() in ("naive", "managed")]
+        assert [line.get_label() for line in lines] == ["naive", "managed"]
+        for line, history in zip(lines, (NAIVE, MANAGED), strict=True):
+            assert list(line.get_xdata()) == history.runs
+            assert list(line.get_ydata()) == getattr(history, field)
+        assert [line.get_color() for line in lines] == [PALETTE[0], PALETTE[1]]
+        assert [text.get_text() for text in axes.get_legend().get_texts()] == ["naive", "managed"]
+
+
+def test_the_pool_size_is_a_dashed_line_on_the_connections_panel() -> None:
+    connections, _ = plotOpenResources(NAIVE).axes
+    dashed = [line for line in connections.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 1 and list(dashed[0].get_ydata()) == [5, 5]
+    assert any(text.get_text() == "pool size = 5" for text in connections.texts)
+
+
+def test_the_background_is_white_so_the_plot_reads_in_dark_themes() -> None:
+    figure = plotOpenResources(NAIVE)
+    assert figure.get_facecolor()[:3] == (1.0, 1.0, 1.0)
+    assert all(axes.get_facecolor()[:3] == (1.0, 1.0, 1.0) for axes in figure.axes)
+
+
+def test_descriptors_above_the_pool_size_stay_inside_the_axes() -> None:
+    _, descriptors = plotOpenResources(_history("many", [0, 1], [0, 12])).axes
+    assert descriptors.get_ylim()[1] > 12
+
+
+def test_without_a_history_the_error_says_what_is_missing() -> None:
+    with pytest.raises(ValueError, match="at least one history"):
+        plotOpenResources()
