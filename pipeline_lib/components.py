@@ -22,7 +22,6 @@ Normalizer, ThresholdFilter, WindowAverage; or your own as 'module:Class')"]
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import inspect
 import re
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .cleanup import describeError
+from .config import didYouMean
 from .sinks import CsvSink, SqliteSink
 from .sources import CsvSource, SensorSource, SqliteSource
 from .stages import Normalizer, ThresholdFilter, WindowAverage
@@ -42,7 +42,6 @@ __all__ = [
     "Builtin",
     "Role",
     "buildComponent",
-    "didYouMean",
     "importObject",
 ]
 
@@ -287,16 +286,3 @@ def _construct(
     except Exception as error:  # the constructor of a user's class failed otherwise
         problems.append(f"{where}: constructing it failed: {describeError(error)}")
         return None
-
-
-def didYouMean(name: str, choices: list[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest of ``choices``, or ``""`` when none is close.
-
-    >>> didYouMean("windowsize", ["windowSize", "filterMin"])
-    "; did you mean 'windowSize'?"
-    >>> didYouMean("zzz", ["windowSize"])
-    ''
-    """
-    folded = {choice.lower(): choice for choice in choices}
-    matches = difflib.get_close_matches(name.lower(), list(folded), n=1, cutoff=0.6)
-    return f"; did you mean {folded[matches[0]]!r}?" if matches else ""

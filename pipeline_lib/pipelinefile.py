@@ -57,10 +57,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-from .components import BuiltComponent, buildComponent, didYouMean
+from .adapters import MeasuredStage, RetriedSource, isMeasured
+from .components import BuiltComponent, buildComponent
+from .config import ConfigError, PipelineConfig, didYouMean
+from .retrypolicy import validatePolicy
 
 __all__ = ["PipelineFileError", "PipelinePlan", "loadPipeline", "loadPipelineFile"]
 
@@ -69,19 +71,12 @@ TOP_LEVEL = ("pipelineId", "description", "config", "source", "stages", "sink")
 STAGE_KEYS = ("name", "measure")
 
 
-class PipelineFileError(ValueError):
-    """Everything wrong with a pipeline file: ``.problems`` (one line each) and ``.path``."""
+class PipelineFileError(ConfigError):
+    """Everything wrong with a pipeline file: ``.problems`` (one line each) and ``.path``.
 
-    def __init__(self, path: str | os.PathLike[str], problems: list[str]) -> None:
-        self.path = os.fspath(path)
-        self.problems = list(problems)
-        super().__init__(self.path, self.problems)
-
-    def __str__(self) -> str:
-        count = len(self.problems)
-        lines = [f"{self.path}: {count} problem{'s' if count != 1 else ''}"]
-        lines += [f"  - {problem}" for problem in self.problems]
-        return "\n".join(lines)
+    A :class:`~pipeline_lib.ConfigError`, so ``except ConfigError`` catches a bad
+    ``[config]`` table and a bad pipeline file alike; it prints the same way.
+    """
 
 
 @dataclass
@@ -94,7 +89,7 @@ class PipelinePlan:
     sink: Any
     path: Path | None = None
     description: str = ""
-    config: object | None = None
+    config: PipelineConfig | None = None
     stageNames: list[str] = field(default_factory=list)
     retry: Mapping[str, Any] | None = None
     #: Files the sink creates: a failed run removes those that did not exist before.
@@ -109,11 +104,12 @@ class PipelinePlan:
         if self.description:
             lines.append(f"  {self.description}")
         if self.config is not None:
-            lines.append(f"  config:   {_describeConfig(self.config)}")
+            lines.append(f"  config:   {self.config!r}")
         retried = f"  retried: {_describeRetry(self.retry)}" if self.retry else ""
         lines.append(f"  source:   {_inner(self.source)!r}{retried}")
         for number, (stage, name) in enumerate(zip(self.stages, self.stageNames, strict=True), 1):
-            lines.append(f"  stage {number}:  {_inner(stage)!r}  as {name!r}")
+            measured = f"  measured as {name!r}" if isinstance(stage, MeasuredStage) else ""
+            lines.append(f"  stage {number}:  {_inner(stage)!r}{measured}")
         lines.append(f"  sink:     {self.sink!r}")
         return "\n".join(lines)
 
@@ -128,16 +124,15 @@ def loadPipelineFile(path: str | os.PathLike[str]) -> PipelinePlan:
         # utf-8-sig: a byte-order mark (some Windows editors add one) is not a mistake.
         document = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except FileNotFoundError:
-        raise PipelineFileError(path, ["no such file"]) from None
+        raise PipelineFileError(["no such file"], path) from None
     except OSError as error:
-        raise PipelineFileError(
-            path, [f"cannot read the file: {error.strerror or error}"]
-        ) from None
+        problem = f"cannot read the file: {error.strerror or error}"
+        raise PipelineFileError([problem], path) from None
     except UnicodeDecodeError as error:
         problem = f"not UTF-8 text: byte {error.start} cannot be decoded"
-        raise PipelineFileError(path, [problem]) from None
+        raise PipelineFileError([problem], path) from None
     except tomllib.TOMLDecodeError as error:
-        raise PipelineFileError(path, [_describeSyntaxError(error)]) from None
+        raise PipelineFileError([_describeSyntaxError(error)], path) from None
     return loadPipeline(document, path=path, baseFolder=path.parent)
 
 
@@ -167,11 +162,11 @@ def loadPipeline(
     stages, stageNames = build.stages(document.get("stages", []))
     sink = build.sink(document.get("sink"))
     if problems or source is None or sink is None:
-        raise PipelineFileError(path or "<pipeline>", problems)
+        raise PipelineFileError(problems, path or "<pipeline>")
     count = getattr(source.component, "count", None)
     return PipelinePlan(
         pipelineId=pipelineId,
-        source=source.component,
+        source=source.component if retry is None else RetriedSource(source.component, **retry),
         stages=stages,
         sink=sink.component,
         path=Path(path) if path else None,
@@ -210,8 +205,8 @@ class _Builder:
                 f"{{ maxAttempts = 3, delaySeconds = 1.0 }}, got {retry!r}"
             )
             retry = None
-        if retry is not None:
-            _checkRetry(retry, self.problems)
+        if retry is not None and not _checkRetry(retry, self.problems):
+            retry = None
         return buildComponent(params, role="source", where="source", **self.options), retry
 
     def stages(self, tables: object) -> tuple[list[Any], list[str]]:
@@ -227,10 +222,16 @@ class _Builder:
             where = f"stages[{index}]"
             params = {k: v for k, v in table.items() if k not in STAGE_KEYS}
             built = buildComponent(params, role="stage", where=where, **self.options)
-            name = self._stageName(table, where, built)
-            if built is not None and name is not None:
-                stages.append(built.component)
-                names.append(name)
+            options = self._stageOptions(table, where)
+            if built is None or options is None:
+                continue
+            name, measure = options
+            stage = built.component
+            # Every stage is measured unless told not to, or already measured by its class.
+            if measure and not isMeasured(stage):
+                stage = MeasuredStage(stage, name)
+            stages.append(stage)
+            names.append(name)
         return stages, names
 
     def sink(self, table: object) -> BuiltComponent | None:
@@ -248,7 +249,8 @@ class _Builder:
             return False
         return True
 
-    def _stageName(self, table: dict[str, Any], where: str, built: object) -> str | None:
+    def _stageOptions(self, table: dict[str, Any], where: str) -> tuple[str, bool] | None:
+        """The stage's ``name`` (in the report) and ``measure`` flag, if both are valid."""
         name = table.get("name", table.get("type"))
         if not isinstance(name, str) or not name:
             self.problems.append(f"{where}.name: expected a non-empty string, got {name!r}")
@@ -257,7 +259,7 @@ class _Builder:
         if not isinstance(measure, bool):
             self.problems.append(f"{where}.measure: expected true or false, got {measure!r}")
             return None
-        return name.rpartition(":")[2]  # "mystages:Doubler" is reported as "Doubler"
+        return name.rpartition(":")[2], measure  # "mystages:Doubler" is reported as "Doubler"
 
 
 def _text(document: Mapping[str, Any], key: str, problems: list[str], default: str) -> str:
@@ -270,59 +272,42 @@ def _text(document: Mapping[str, Any], key: str, problems: list[str], default: s
 
 # -- layer 2: the [config] table ---------------------------------------------------------
 
-# SEAM(layer 2): until PipelineConfig lands, [config] is checked here, field by field.
-_CONFIG_FIELDS = {
-    "samplingRateHz": float,
-    "windowSize": int,
-    "filterMin": float,
-    "filterMax": float,
-}
 
-
-def _loadConfig(table: object, problems: list[str]) -> tuple[object | None, bool]:
-    """The ``[config]`` values as an object with attributes, and whether they had problems."""
+def _loadConfig(table: object, problems: list[str]) -> tuple[PipelineConfig | None, bool]:
+    """The ``[config]`` table as a :class:`PipelineConfig`, and whether it had problems."""
     if table is None:
         return None, False
     if not isinstance(table, dict):
         problems.append(f"config: expected a [config] table, got {table!r}")
         return None, True
-    before = len(problems)
-    for key, value in table.items():
-        kind = _CONFIG_FIELDS.get(key)
-        if kind is None:
-            problems.append(
-                f"config.{key}: unknown field{didYouMean(key, list(_CONFIG_FIELDS))} "
-                f"(PipelineConfig has: {', '.join(_CONFIG_FIELDS)})"
-            )
-        elif isinstance(value, bool) or not isinstance(
-            value, (int, float) if kind is float else int
-        ):
-            problems.append(f"config.{key}: expected a {kind.__name__}, got {value!r}")
-    for key in _CONFIG_FIELDS:
-        if key not in table:
-            problems.append(f"config.{key}: missing")
-    if len(problems) > before:
+    try:
+        return PipelineConfig.fromDict(table), False
+    except ConfigError as error:
+        problems.extend(f"config: {problem}" for problem in error.problems)
         return None, True
-    return SimpleNamespace(**table), False
-
-
-def _describeConfig(config: object) -> str:
-    return " ".join(f"{name}={getattr(config, name)!r}" for name in _CONFIG_FIELDS)
 
 
 # -- layer 3b: retrying the source -------------------------------------------------------
 
-# SEAM(layer 3b): the options @retryOnFailure takes from a file; checked by it once it lands.
-_RETRY_OPTIONS = ("maxAttempts", "delaySeconds", "backoff", "maxDelaySeconds", "jitter", "seed")
+#: The options of ``@retryOnFailure`` a file may set (``retryOn`` and ``sleep`` are code).
+RETRY_OPTIONS = ("maxAttempts", "delaySeconds", "backoff", "maxDelaySeconds", "jitter", "seed")
 
 
-def _checkRetry(options: Mapping[str, Any], problems: list[str]) -> None:
-    for key in options:
-        if key not in _RETRY_OPTIONS:
+def _checkRetry(options: Mapping[str, Any], problems: list[str]) -> bool:
+    """Check each retry option on its own (so every bad one is listed); True if all are good."""
+    before = len(problems)
+    for key, value in options.items():
+        if key not in RETRY_OPTIONS:
             problems.append(
-                f"source.retry.{key}: unknown option{didYouMean(key, list(_RETRY_OPTIONS))} "
-                f"(retry takes: {', '.join(_RETRY_OPTIONS)})"
+                f"source.retry.{key}: unknown option{didYouMean(key, RETRY_OPTIONS)} "
+                f"(retry takes: {', '.join(RETRY_OPTIONS)})"
             )
+            continue
+        try:
+            validatePolicy("source.retry", {key: value})
+        except (TypeError, ValueError) as error:
+            problems.append(str(error))
+    return len(problems) == before
 
 
 def _describeRetry(options: Mapping[str, Any]) -> str:

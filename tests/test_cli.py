@@ -46,6 +46,20 @@ class SlowSource:
         finally:
             print("slow source: closed", file=sys.stderr, flush=True)
 
+class FlakySource:
+    # Fails at record failAt on its first `failures` attempts (not resumable).
+    attempts = 0
+
+    def __init__(self, count=50, failAt=10, failures=2):
+        self.count, self.failAt, self.failures = count, failAt, failures
+
+    def stream(self):
+        FlakySource.attempts += 1
+        for i in range(self.count):
+            if i == self.failAt and FlakySource.attempts <= self.failures:
+                raise ConnectionResetError(f"sensor hub dropped the link at record {i}")
+            yield SensorReading("temp-1", float(i), 50.0)
+
 class FailingSource:
     def __init__(self, count=50, failAt=10):
         self.count, self.failAt = count, failAt
@@ -110,6 +124,13 @@ def test_run_prints_the_report_on_stdout_and_the_log_on_stderr(examples: Path) -
     output = examples / "output" / "sensors.csv"
     assert output.read_text().splitlines()[0] == "sensorId,timestamp,value"
     assert "records read" not in result.stderr  # no progress bar when not a terminal
+    report = result.stdout.splitlines()
+    assert [line.split(":")[0].strip() for line in report[1:]] == [
+        "ThresholdFilter",
+        "Normalizer",
+        "Smoothing",
+    ]
+    assert report[1].startswith("  ThresholdFilter: in=50000 out=")
 
 
 @pytest.mark.parametrize("example", ["csv_to_sqlite", "custom_stage"])
@@ -350,3 +371,22 @@ def test_demo_keep_leaves_the_database_and_says_where(tmp_path: Path) -> None:
         assert f"Wrote {rows:,} rows" in result.stdout
     finally:
         shutil.rmtree(database.parent)
+
+
+def test_a_retry_setting_heals_a_flaky_source_without_duplicates(tmp_path: Path) -> None:
+    source = 'type = "usersources:FlakySource"\nretry = { maxAttempts = 3, delaySeconds = 0 }'
+    path = _pipeline(tmp_path, source)
+    result = _cli("run", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "retries: FlakySource.stream retried 2 times" in result.stdout
+    rows = (tmp_path / "out" / "result.csv").read_text().splitlines()[1:]
+    timestamps = [float(row.split(",")[1]) for row in rows]
+    assert timestamps == [float(i) for i in range(1, 50)]  # WindowAverage(2): from record 1
+
+
+def test_without_enough_attempts_the_flaky_source_fails_the_run(tmp_path: Path) -> None:
+    source = 'type = "usersources:FlakySource"\nretry = { maxAttempts = 2, delaySeconds = 0 }'
+    result = _cli("run", str(_pipeline(tmp_path, source)))
+    assert result.returncode == 1
+    assert "ConnectionResetError: sensor hub dropped the link at record 10" in result.stderr
+    assert _leftovers(tmp_path / "out") == []

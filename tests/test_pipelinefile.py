@@ -73,7 +73,7 @@ def test_a_valid_file_builds_source_stages_and_sink_in_order(tmp_path: Path) -> 
     plan = loadPipelineFile(_write(tmp_path, VALID))
     assert plan.pipelineId == "ingest"
     assert isinstance(plan.source, SensorSource) and plan.source.count == 100
-    assert [type(s) for s in plan.stages] == [ThresholdFilter, Normalizer, WindowAverage]
+    assert [type(s.wrapped) for s in plan.stages] == [ThresholdFilter, Normalizer, WindowAverage]
     assert isinstance(plan.sink, CsvSink)
     assert plan.stageNames == ["ThresholdFilter", "Normalizer", "smooth"]
     assert plan.expectedRecords == 100
@@ -81,7 +81,7 @@ def test_a_valid_file_builds_source_stages_and_sink_in_order(tmp_path: Path) -> 
 
 def test_built_in_stages_take_missing_parameters_from_config(tmp_path: Path) -> None:
     plan = loadPipelineFile(_write(tmp_path, VALID))
-    threshold, normalizer, window = plan.stages
+    threshold, normalizer, window = (stage.wrapped for stage in plan.stages)
     assert (threshold.filterMin, threshold.filterMax) == (10.0, 90.0)
     assert (normalizer.valueMin, normalizer.valueMax) == (0.0, 100.0)  # its own values win
     assert window.windowSize == 4
@@ -126,10 +126,10 @@ def test_the_broken_example_lists_all_its_problems_with_its_path() -> None:
     with pytest.raises(PipelineFileError) as caught:
         loadPipelineFile(EXAMPLES / "broken.toml")
     error = caught.value
-    assert error.path.endswith("broken.toml")
+    assert str(error.path).endswith("broken.toml")
     text = str(error)
     assert text.splitlines()[0].endswith(f"broken.toml: {len(error.problems)} problems")
-    for expected in ("count must be an int >= 0", "did you mean 'Normalizer'?",
+    for expected in ("count must be an int >= 0", "did you mean 'Normalizer'?", "windowSize",
                      "did you mean 'filterMin'?", "no-such-folder"):  # fmt: skip
         assert expected in text
 
@@ -270,7 +270,8 @@ def userModule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
 def test_a_user_class_is_imported_and_given_its_parameters(userModule: str) -> None:
     stage = {"type": f"{userModule}:Doubler", "factor": 3}
     plan = loadPipeline(_minimal(stages=[stage]))
-    assert type(plan.stages[0]).__name__ == "Doubler" and plan.stages[0].factor == 3
+    stage = plan.stages[0].wrapped
+    assert type(stage).__name__ == "Doubler" and stage.factor == 3
     assert plan.stageNames == ["Doubler"]
 
 
@@ -310,3 +311,72 @@ def test_a_file_that_is_not_text_is_one_clear_problem(tmp_path: Path) -> None:
     with pytest.raises(PipelineFileError) as caught:
         loadPipelineFile(path)
     assert caught.value.problems == ["not UTF-8 text: byte 0 cannot be decoded"]
+
+
+# -- layer 3 from the file: measured stages, a retried source ----------------------------------
+
+
+def test_every_stage_is_measured_unless_the_file_says_otherwise(userModule: str) -> None:
+    stages = [
+        {"type": "WindowAverage", "windowSize": 2},
+        {"type": "WindowAverage", "windowSize": 3, "measure": False},
+        {"type": f"{userModule}:Doubler"},
+    ]
+    plan = loadPipeline(_minimal(stages=stages))
+    kinds = [type(stage).__name__ for stage in plan.stages]
+    assert kinds == ["MeasuredStage", "WindowAverage", "MeasuredStage"]
+    assert [plan.stages[0].stageName, plan.stages[2].stageName] == ["WindowAverage", "Doubler"]
+
+
+def test_a_stage_whose_class_is_already_measured_is_not_measured_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path, MEASURED_MODULE, "measuredstages_cli.py")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plan = loadPipeline(_minimal(stages=[{"type": "measuredstages_cli:Doubler"}]))
+    assert type(plan.stages[0]).__name__ == "Doubler"
+
+
+MEASURED_MODULE = """
+from pipeline_lib import measuredStage
+
+class Doubler:
+    @measuredStage("Doubler")
+    def process(self, inputStream):
+        for record in inputStream:
+            yield record
+"""
+
+
+def test_a_retry_table_wraps_the_source_and_keeps_its_count() -> None:
+    source = {"type": "SensorSource", "count": 10, "retry": {"maxAttempts": 5, "delaySeconds": 0}}
+    plan = loadPipeline(_minimal(source=source))
+    assert type(plan.source).__name__ == "RetriedSource"
+    assert isinstance(plan.source.wrapped, SensorSource)
+    assert plan.expectedRecords == 10
+    assert "retried: maxAttempts=5, delaySeconds=0" in plan.describe()
+
+
+def test_every_bad_retry_option_is_listed() -> None:
+    retry = {"maxAttempts": 0, "jitter": 2.0, "attempts": 3, "delaySeconds": "soon"}
+    problems = _problems(_minimal(source={"type": "SensorSource", "retry": retry}))
+    assert problems == [
+        "source.retry.maxAttempts must be >= 1, got 0",
+        "source.retry.jitter must be a number in [0, 1], got 2.0",
+        "source.retry.attempts: unknown option; did you mean 'maxAttempts'? "
+        "(retry takes: maxAttempts, delaySeconds, backoff, maxDelaySeconds, jitter, seed)",
+        "source.retry.delaySeconds must be a finite number >= 0, got 'soon'",
+    ]
+
+
+def test_a_retry_that_is_not_a_table_is_explained() -> None:
+    problems = _problems(_minimal(source={"type": "SensorSource", "retry": 3}))
+    assert problems == [
+        "source.retry: expected a table such as { maxAttempts = 3, delaySeconds = 1.0 }, got 3"
+    ]
+
+
+def test_a_file_error_is_a_config_error() -> None:
+    from pipeline_lib import ConfigError
+
+    assert issubclass(PipelineFileError, ConfigError)
