@@ -1,22 +1,30 @@
-"""Count the records that pass through an iterator, at C speed.
+"""Count the records that pass through an iterator, for (almost) free.
 
 The obvious counter is a generator (``for r in stream: n += 1; yield r``), which costs a
 Python-level step per record, as much as a trivial stage. ``compress(stream, count(1))``
-does the counting inside C: it yields every record (the counter's values are all true)
-and pulls from ``stream`` first, so the counter advances only when a record is actually
-delivered, even if the stream fails. (One C iterator, no tuples: about a third cheaper
-than ``map(itemgetter(0), zip(stream, count()))``.)
+moves the counting into C, but ``count`` still allocates a new ``int`` per record.
 
->>> tally = Tally(iter("abc"))
+``Tally`` selects records with ``itertools.compress`` against a stream of ``True``
+values drawn from one preallocated block, so each record costs one list-iterator step
+and no allocation at all (measured with callgrind: no difference from the bare chain
+within noise). The position inside the current block is known from the block's
+``__length_hint__``, and a tiny generator counts whole blocks, once every
+``blockSize`` records. ``compress`` pulls the record before its selector, so a record
+is counted only once it has really been delivered, even if the stream fails.
+
+>>> tally = Tally(iter("abcde"), blockSize=2)
+>>> tally.count
+0
 >>> next(tally.stream), tally.count
 ('a', 1)
 >>> list(tally.stream), tally.count
-(['b', 'c'], 3)
+(['b', 'c', 'd', 'e'], 5)
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -26,16 +34,25 @@ __all__ = ["Tally"]
 class Tally:
     """``tally.stream`` yields what ``stream`` yields; ``tally.count`` says how many so far."""
 
-    __slots__ = ("_counter", "_reads", "stream")
+    __slots__ = ("_block", "_blocksStarted", "_current", "stream")
 
-    def __init__(self, stream: Iterable[Any]) -> None:
-        self._counter = itertools.count(1)
-        self._reads = 1  # the counter starts at 1, so that every value is true
-        self.stream: Iterator[Any] = itertools.compress(stream, self._counter)
+    def __init__(self, stream: Iterable[Any], blockSize: int = 4096) -> None:
+        if blockSize < 1:
+            raise ValueError(f"Tally.blockSize must be >= 1, got {blockSize}")
+        self._block = [True] * blockSize
+        self._blocksStarted = 0
+        self._current: Iterator[bool] = iter(())
+        selectors = itertools.chain.from_iterable(self._blocks())
+        self.stream: Iterator[Any] = itertools.compress(stream, selectors)
+
+    def _blocks(self) -> Iterator[Iterator[bool]]:
+        while True:
+            self._current = iter(self._block)
+            self._blocksStarted += 1
+            yield self._current
 
     @property
     def count(self) -> int:
-        # Reading the counter advances it; earlier reads are subtracted back out.
-        value = next(self._counter) - self._reads
-        self._reads += 1
-        return value
+        # Every started block is full except the current one, whose unused part is
+        # its length hint.
+        return self._blocksStarted * len(self._block) - operator.length_hint(self._current)
