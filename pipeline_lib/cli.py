@@ -1,0 +1,418 @@
+"""The command line: run a pipeline described in a TOML file, outside any notebook.
+
+::
+
+    pipeline-lib run PIPELINE.toml            # check the file, run it, print the report
+    pipeline-lib run --dry-run PIPELINE.toml  # check the file and print the plan only
+    pipeline-lib demo                         # a built-in sensor pipeline, end to end
+
+(``python -m pipeline_lib ...`` is the same.) Exit status: ``0`` success; ``1`` the
+pipeline failed (one line saying why, after the log); ``2`` the file (or the command
+line) has problems, all listed; ``130`` interrupted by Ctrl-C (SIGINT), ``143``
+stopped by SIGTERM. However a run ends, every resource has been closed, and a failed
+or interrupted run leaves no output file behind.
+
+The report goes to standard output; the log, the progress bar and errors go to
+standard error, so ``pipeline-lib run p.toml > report.txt`` keeps the report clean.
+This module is the only place in the library that configures logging or prints.
+
+>>> main(["run", "--dry-run", "no-such-file.toml"])
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from .cleanup import describeError
+from .lifecycle import PipelineContext
+from .pipelinefile import PipelineFileError, PipelinePlan, loadPipeline, loadPipelineFile
+from .progress import ProgressBar
+
+__all__ = [
+    "DEMO_PIPELINE",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "buildParser",
+    "main",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2  # argparse uses 2 for a bad command line too
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
+logger = logging.getLogger("pipeline_lib")
+
+#: The pipeline ``demo`` runs; ``demo --show`` prints it, ready to save and edit.
+DEMO_PIPELINE = """\
+# The demo pipeline: synthetic sensors -> filter -> normalize -> smooth -> SQLite.
+pipelineId = "sensor_demo"
+description = "Three synthetic temperature sensors, cleaned and smoothed, stored in SQLite."
+
+[config]
+samplingRateHz = 100.0
+windowSize = 10
+filterMin = 20.0
+filterMax = 80.0
+
+[source]
+type = "SensorSource"
+count = 200000
+seed = 42
+
+[[stages]]
+type = "ThresholdFilter"
+
+[[stages]]
+type = "Normalizer"
+
+[[stages]]
+type = "WindowAverage"
+
+[sink]
+type = "SqliteSink"
+database = "demo.sqlite"
+table = "readings"
+"""
+
+_MAIN_EPILOG = """\
+examples:
+  {prog} demo                     run the built-in pipeline, see the report
+  {prog} demo --show > my.toml    save the demo's pipeline file, to edit it
+  {prog} run --dry-run my.toml    check your file and show the plan; run nothing
+  {prog} run my.toml              run it
+
+Each command has its own --help. Exit status: 0 success, 1 the pipeline failed,
+2 a problem in the file or the command line, 130 interrupted (Ctrl-C).
+"""
+
+_RUN_EPILOG = """\
+A pipeline file names a source, the stages (in order), a sink, and the PipelineConfig
+values; `pipeline-lib demo --show` prints a complete one. In short:
+
+  [config]                  samplingRateHz, windowSize, filterMin, filterMax
+  [source]   type = "..."   SensorSource, CsvSource, SqliteSource, or "module:Class"
+  [[stages]] type = "..."   ThresholdFilter, Normalizer, WindowAverage, or "module:Class"
+  [sink]     type = "..."   CsvSink, SqliteSink, or "module:Class"
+
+Every other key of a table is passed to the class as a keyword argument. Paths are
+relative to the pipeline file's folder. Your own "module:Class" is imported from that
+folder, the current folder, or anything installed.
+
+exit status: 0 success, 1 the pipeline failed, 2 the file has problems (all listed),
+130 interrupted (Ctrl-C). A failed or interrupted run writes no output file.
+"""
+
+
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = buildParser(prog)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_INVALID
+    with _logTo(sys.stderr, quiet=args.quiet, verbose=args.verbose) as log:
+        try:
+            return int(args.handler(args, log))
+        except KeyboardInterrupt:  # Ctrl-C before the run started: nothing to clean up
+            _say("interrupted")
+            return EXIT_INTERRUPTED
+
+
+def buildParser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: ``run`` and ``demo``, each with a ``--help`` for students."""
+    prog = prog or "pipeline-lib"
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Run pipeline_lib pipelines (source -> stages -> sink) from the command line.",
+        epilog=_MAIN_EPILOG.format(prog=prog),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(command=None, quiet=False, verbose=False)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="check a pipeline file, run it, and print the metrics report",
+        description="Check a pipeline file (every problem is listed at once), run it "
+        "inside a PipelineContext, and print the metrics report.",
+        epilog=_RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("pipeline", metavar="PIPELINE.toml", help="the pipeline file to run")
+    _addRunOptions(run)
+    run.set_defaults(command="run", handler=_runCommand)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run a built-in sensor pipeline end to end, into a temporary SQLite file",
+        description="Run the built-in sensor pipeline (synthetic sensors -> ThresholdFilter "
+        "-> Normalizer -> WindowAverage -> SqliteSink) into a temporary SQLite file, "
+        "and print the metrics report. `--show` prints the pipeline file it runs.",
+    )
+    demo.add_argument(
+        "--count", type=int, metavar="N", help="how many readings the sensors produce (200000)"
+    )
+    demo.add_argument(
+        "--seed", type=int, metavar="N", help="the sensors' random seed: same seed, same data (42)"
+    )
+    demo.add_argument(
+        "--keep", action="store_true", help="keep the SQLite file and print where it is"
+    )
+    demo.add_argument("--show", action="store_true", help="print the demo's pipeline file and exit")
+    _addRunOptions(demo)
+    demo.set_defaults(command="demo", handler=_demoCommand)
+    return parser
+
+
+def _addRunOptions(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check the file and print the plan; run nothing"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true",
+        help="no progress bar and no log, unless something goes wrong",
+    )  # fmt: skip
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="debug log, and the full traceback when the pipeline fails",
+    )  # fmt: skip
+
+
+# -- the commands -----------------------------------------------------------------------
+
+
+def _runCommand(args: argparse.Namespace, log: _LogHandler) -> int:
+    path = Path(args.pipeline)
+    with _importsNextTo(path):
+        try:
+            plan = loadPipelineFile(path)
+        except PipelineFileError as error:
+            _say(str(error))
+            return EXIT_INVALID
+        if args.dry_run:
+            return _printPlan(plan)
+        return execute(plan, log, quiet=args.quiet, verbose=args.verbose)
+
+
+def _demoCommand(args: argparse.Namespace, log: _LogHandler) -> int:
+    if args.show:
+        print(DEMO_PIPELINE, end="")
+        return EXIT_OK
+    document = tomllib.loads(DEMO_PIPELINE)
+    for option in ("count", "seed"):
+        if getattr(args, option) is not None:
+            document["source"][option] = getattr(args, option)
+    folder = Path(tempfile.mkdtemp(prefix="pipeline-lib-demo-"))
+    try:
+        try:
+            plan = loadPipeline(document, path="<demo>", baseFolder=folder)
+        except PipelineFileError as error:
+            _say(str(error))
+            return EXIT_INVALID
+        if args.dry_run:
+            return _printPlan(plan)
+        status = execute(plan, log, quiet=args.quiet, verbose=args.verbose)
+        if status == EXIT_OK:
+            _describeDemoOutput(folder / document["sink"]["database"], keep=args.keep)
+        return status
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _printPlan(plan: PipelinePlan) -> int:
+    print(plan.describe())
+    print("The file is valid. Nothing was run (--dry-run).")
+    return EXIT_OK
+
+
+def _describeDemoOutput(database: Path, *, keep: bool) -> None:
+    with sqlite3.connect(database) as conn:
+        (rows,) = conn.execute('SELECT COUNT(*) FROM "readings"').fetchone()
+    conn.close()  # `with` on a connection only commits; closing is ours
+    where = f"{database}" if keep else "a temporary file (removed; --keep keeps it)"
+    print(f"Wrote {rows:,} rows to table 'readings' in {where}.")
+
+
+# -- running ----------------------------------------------------------------------------
+
+
+def execute(plan: PipelinePlan, log: _LogHandler, *, quiet: bool, verbose: bool) -> int:
+    """Run a checked plan in a :class:`PipelineContext`; print the report; return the status."""
+    stages = list(plan.stages)
+    if not quiet and _isTerminal(sys.stderr):
+        log.progress = ProgressBar(sys.stderr, total=plan.expectedRecords)
+        stages.insert(0, log.progress)  # counts the records read from the source
+    guard = _OutputGuard(plan.outputs)
+    context = PipelineContext(plan.source, pipelineId=plan.pipelineId)
+    with _signalsInterrupt() as received:
+        try:
+            with context:
+                context.run(stages=stages, sink=plan.sink)
+        except BaseException as error:
+            guard.removeNewOutputs()
+            log.writeHeld(failed=True)
+            print(context.report())
+            return _explainFailure(plan, error, received, verbose)
+    log.writeHeld(failed=False)
+    print(context.report())
+    return EXIT_OK
+
+
+def _explainFailure(
+    plan: PipelinePlan, error: BaseException, signals: list[int], verbose: bool
+) -> int:
+    if isinstance(error, KeyboardInterrupt):
+        signum = signals[0] if signals else signal.SIGINT
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        _say(f"pipeline {plan.pipelineId!r} interrupted ({name}): all resources closed, "
+             "no output written")  # fmt: skip
+        return 128 + signum
+    if not isinstance(error, Exception):
+        raise error  # SystemExit and the like are not ours to explain
+    if verbose:
+        logger.error("traceback of the failure", exc_info=error)
+    _say(f"pipeline {plan.pipelineId!r} failed: {describeError(error)}")
+    for note in getattr(error, "__notes__", ()):
+        _say(f"  note: {note}")
+    return EXIT_FAILED
+
+
+class _OutputGuard:
+    """Remove the output files a failed run created (an aborted SQLite file is left empty).
+
+    ``CsvSink`` renames its temporary file only on success and ``SqliteSink`` rolls
+    back, but SQLite creates the database file as soon as it connects: a failed run
+    into a new database would leave an empty file. Files that existed before the run
+    are never touched.
+    """
+
+    _SQLITE_LEFTOVERS = ("-journal", "-wal", "-shm")
+
+    def __init__(self, outputs: list[Path]) -> None:
+        self.new = [path for path in outputs if not path.exists()]
+
+    def removeNewOutputs(self) -> None:
+        for path in self.new:
+            for leftover in (path, *(Path(f"{path}{s}") for s in self._SQLITE_LEFTOVERS)):
+                leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def _signalsInterrupt() -> Iterator[list[int]]:
+    """Turn the first SIGINT or SIGTERM into ``KeyboardInterrupt``; ignore repeats meanwhile.
+
+    Cleanup takes milliseconds; a second Ctrl-C arriving during it would interrupt the
+    cleanup itself and leave a temporary file behind, so later signals only print a
+    line. The list yielded receives the signal numbers, in order.
+    """
+    received: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        if len(received) == 1:
+            raise KeyboardInterrupt
+        _say("still closing resources, one moment...")
+
+    watched = [signal.SIGINT, signal.SIGTERM]
+    try:
+        previous = {signum: signal.signal(signum, handler) for signum in watched}
+    except ValueError:  # not the main thread: keep Python's default behaviour
+        yield received
+        return
+    try:
+        yield received
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+# -- output: the log, the progress bar, one-line messages --------------------------------
+
+
+class _LogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes the ``pipeline_lib`` log to standard error, out of the progress bar's way.
+
+    With ``quiet``, records are held back and written only if the run fails (or, for
+    warnings and errors, at the end): silent unless something goes wrong.
+    """
+
+    def __init__(self, stream: Any, quiet: bool) -> None:
+        super().__init__(stream)
+        self.quiet = quiet
+        self.held: list[logging.LogRecord] = []
+        self.progress: ProgressBar | None = None
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.quiet:
+            self.held.append(record)
+            return
+        if self.progress is not None:
+            self.progress.clear()  # redrawn at its next tick
+        super().emit(record)
+
+    def writeHeld(self, *, failed: bool) -> None:
+        """Write what ``quiet`` held back: all of it after a failure, else warnings only."""
+        held, self.held = self.held, []
+        for record in held:
+            if failed or record.levelno >= logging.WARNING:
+                super().emit(record)
+        self.flush()
+
+
+@contextmanager
+def _logTo(stream: Any, *, quiet: bool, verbose: bool) -> Iterator[_LogHandler]:
+    handler = _LogHandler(stream, quiet)
+    previousLevel = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previousLevel)
+
+
+def _say(message: str) -> None:
+    """One line for the person at the terminal, on standard error."""
+    print(f"pipeline-lib: {message}", file=sys.stderr, flush=True)
+
+
+def _isTerminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+@contextmanager
+def _importsNextTo(path: Path) -> Iterator[None]:
+    """Let ``module:Class`` find modules beside the pipeline file and in the current folder.
+
+    (``python -m`` puts the current folder on ``sys.path``, a console script does not.)
+    ``sys.path`` is restored afterwards, for callers of :func:`main` in a notebook or test.
+    """
+    saved = list(sys.path)
+    for folder in (os.getcwd(), os.fspath(path.resolve().parent)):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
