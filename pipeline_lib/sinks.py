@@ -76,11 +76,20 @@ class CsvSink:
                 writer.writerow(CSV_HEADER)
                 tally = Tally(stream)
                 writer.writerows(map(_fields, tally.stream))
+            # mkstemp makes the file private (0600); give it the permissions any
+            # file created with open() would have.
+            os.chmod(temporary, 0o666 & ~_currentUmask())
             os.replace(temporary, self.path)
         except BaseException:
             os.unlink(temporary)
             raise
         return tally.count
+
+
+def _currentUmask() -> int:
+    mask = os.umask(0)  # the only way to read the umask is to set it...
+    os.umask(mask)  # ...and put it back at once
+    return mask
 
 
 class SqliteSink:

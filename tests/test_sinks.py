@@ -98,3 +98,14 @@ def test_list_sink_keeps_records_across_runs() -> None:
     assert sink.consume(iter(READINGS[:2])) == 2
     assert sink.consume(iter(READINGS[2:5])) == 3
     assert sink.records == READINGS[:5]
+
+
+def test_csv_sink_output_has_the_permissions_of_a_normally_created_file(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    reference = tmp_path / "reference.csv"
+    reference.write_text("")
+    CsvSink(tmp_path / "out.csv").consume(iter(READINGS[:2]))
+    mode = stat.S_IMODE(os.stat(tmp_path / "out.csv").st_mode)
+    assert mode == stat.S_IMODE(os.stat(reference).st_mode)
