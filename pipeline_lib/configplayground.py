@@ -182,7 +182,8 @@ class ConfigPlayground:
         if checkFields is not None:
             self.crossCheck = _judge(CROSS_FIELD, valid, checkFields)
         self.applied = len(valid) == len(values) and self.crossCheck.accepted
-        if self.applied:  # through the real descriptors, every field checked together
+        if self.applied and valid != self.config.asDict():
+            # Through the real descriptors, every field checked together: a new config.
             self.config = self.config.replace(**values)
         self._show()
         return self.verdicts
