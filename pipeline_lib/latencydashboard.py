@@ -120,7 +120,7 @@ class LatencyDashboard:
                 f"LatencyDashboard.costs has no stage {sorted(unknown)[0]!r} "
                 f"(stages: {', '.join(DEFAULT_COSTS_US)})"
             )
-        style = {"description_width": "9em"}
+        style = {"description_width": "11em"}
         # continuous_update=False: a drag re-runs once, when the handle is let go.
         self.costs = {
             name: widgets.IntSlider(
@@ -130,7 +130,7 @@ class LatencyDashboard:
                 description=f"{name} µs",
                 continuous_update=False,
                 style=style,
-                layout={"width": "32em"},
+                layout={"width": "34em"},
             )
             for name in DEFAULT_COSTS_US
         }
@@ -142,7 +142,7 @@ class LatencyDashboard:
             description="records",
             continuous_update=False,
             style=style,
-            layout={"width": "32em"},
+            layout={"width": "34em"},
         )
         self.plot = widgets.Image(format="png")
         self.summary = widgets.HTML()
