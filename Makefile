@@ -43,7 +43,9 @@ notebooks: $(STAMP)
 
 ## make bench: the benchmarks (they print ratios; they never fail on timing)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_overhead.py
+	@for script in benchmarks/*.py; do \
+	    echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -20,7 +20,7 @@ from .config import ConfigError, PipelineConfig
 from .lifecycle import PipelineContext
 from .metrics import StageMetrics, measuredStage
 from .protocols import SensorReading, Sink, Source, Stage
-from .resources import ConnectionPool, PoolExhausted, openFileDescriptors
+from .resources import ConnectionPool, PoolExhausted, openDescriptorsOn, openFileDescriptors
 from .retry import retryOnFailure
 from .retrypolicy import RetryPolicy
 from .sinks import CsvSink, ListSink, SqliteSink
@@ -53,6 +53,7 @@ __all__ = [
     "Validator",
     "WindowAverage",
     "measuredStage",
+    "openDescriptorsOn",
     "openFileDescriptors",
     "retryOnFailure",
 ]

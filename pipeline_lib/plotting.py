@@ -162,13 +162,21 @@ class ResourceSeries(Protocol):
 
 
 def plotOpenResources(
-    *histories: ResourceSeries, title: str = "What failed runs leave open"
+    *histories: ResourceSeries,
+    title: str = "What failed runs leave open",
+    failedRuns: Sequence[int] = (),
+    shadedRuns: Sequence[int] = (),
+    shadedLabel: str = "runWithoutCleanup",
 ) -> Figure:
     """Connections in use (left) and descriptors opened (right) after each run.
 
     Pass one history, or a naive and a managed one to compare them on the same axes.
     Descriptors are counted from the baseline before the first run, because absolute
     counts differ between machines. The pool's size is drawn as a dashed line.
+
+    For one history whose runs differ (FailureLab mixes runners): ``failedRuns`` are
+    marked with a cross on each line, and ``shadedRuns`` get a shaded band, labelled
+    ``shadedLabel`` in the legend. Both are empty by default (nothing extra is drawn).
 
     >>> from types import SimpleNamespace
     >>> naive = SimpleNamespace(label="naive", poolSize=2, runs=[0, 1, 2],
@@ -194,6 +202,17 @@ def plotOpenResources(
             (descriptors, history.descriptorsOpened),
         ):
             axes.plot(history.runs, values, color=color, marker=marker, label=history.label)
+            _markRuns(axes, history.runs, values, failedRuns, "failed run" if index == 0 else None)
+    for axes in (connections, descriptors):
+        for position, run in enumerate(shadedRuns):
+            axes.axvspan(
+                run - 0.5,
+                run + 0.5,
+                color=PALETTE[1],
+                alpha=0.15,
+                linewidth=0,
+                label=shadedLabel if position == 0 else None,
+            )
     poolSize = max(history.poolSize for history in histories)
     connections.axhline(poolSize, color=PALETTE[7], linestyle="--", linewidth=1.0)
     connections.annotate(
@@ -210,6 +229,21 @@ def plotOpenResources(
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.legend(loc="center right", fontsize=9)
     return figure
+
+
+def _markRuns(
+    axes: Axes,
+    runs: Sequence[int],
+    values: Sequence[int],
+    marked: Sequence[int],
+    label: str | None,
+) -> None:
+    """A red cross on the line at each run in ``marked`` (legend entry ``label``, if any)."""
+    wanted = set(marked)
+    points = [(run, value) for run, value in zip(runs, values, strict=True) if run in wanted]
+    if points:
+        xs, ys = zip(*points, strict=True)
+        axes.plot(xs, ys, "x", color=PALETTE[3], markersize=9, linestyle="", label=label)
 
 
 def _sidePanel(figure: Figure, first: Axes, title: str, ylabel: str) -> Axes:

@@ -5,10 +5,20 @@ Normalizer -> ListSink``, over a temporary SQLite database and a bounded
 :class:`~pipeline_lib.ConnectionPool`. You choose where it fails (source, a stage, the
 sink, nowhere), at which record or at what rate, transiently or permanently, and
 whether it runs with the slides' :func:`~pipeline_lib.naive.runWithoutCleanup` or
-with :class:`~pipeline_lib.PipelineContext`. Each Run adds a point to a plot of the
-connections and descriptors still held: the lab keeps every failed run's exception,
-as a retry loop or a logger would, so the naive runner's leak climbs run after run
-until the pool is exhausted, while ``PipelineContext`` stays flat. Reset lets go.
+with :class:`~pipeline_lib.PipelineContext`, and how many attempts the source gets: the
+engine's :func:`~pipeline_lib.retryOnFailure` with ``PipelineContext``, slide 10's
+:func:`~pipeline_lib.naive.retryOnFailure` with the naive runner, so the duplicates a
+restart-from-scratch retry delivers show up in the counts. Each Run adds a point to a
+plot of the connections and descriptors still held: the lab keeps every failed run's
+exception, as a retry loop or a logger would, so the naive runner's leak climbs run
+after run until the pool is exhausted, while ``PipelineContext`` stays flat. Reset lets
+go. A second plot shows each stage's own time per record in the last run
+(:func:`~pipeline_lib.measuredStage`).
+
+The other widgets live in their own modules and are re-exported here:
+:class:`~pipeline_lib.latencydashboard.LatencyDashboard` (which stage is the
+bottleneck?) and :class:`~pipeline_lib.configplayground.ConfigPlayground` (type values,
+see each descriptor's verdict).
 
 No engine logic lives here: the widget builds components, calls the engine and shows
 what it reports. Controls are attributes, callbacks are plain methods and results
@@ -25,6 +35,10 @@ are plain attributes, so a test or a notebook cell can drive it without a browse
 >>> lab.resetButton.click()
 >>> lab.pool.inUse, lab.history
 (0, [])
+>>> lab.where.value, lab.permanence.value, lab.maxAttempts.value = "source", "transient", 2
+>>> lab.runButton.click()              # slide 10's retry restarts: records come twice
+>>> lab.lastRun.status, lab.lastRun.retries, lab.lastRun.duplicates > 0
+('completed', 1, True)
 >>> lab.close()
 """
 
@@ -33,35 +47,43 @@ from __future__ import annotations
 import gc
 import html
 import logging
-import os
 import shutil
-import sys
 import tempfile
 import time
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from io import BytesIO
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
 
-from .cleanup import describeError
+from . import naive
+from .cleanup import CleanupStack, describeError, openComponent
+from .configplayground import ConfigPlayground, Verdict, parseFieldText
 from .faults import Fault, failSink, failSource, failStage
+from .latencydashboard import LatencyDashboard
 from .lifecycle import PipelineContext
-from .naive import runWithoutCleanup
-from .plotting import PALETTE, newFigure
-from .resources import ConnectionPool, openFileDescriptors
+from .metrics import StageMetrics, measuredStage
+from .plotting import PALETTE, newFigure, plotLatencyPercentiles, plotOpenResources
+from .resources import ConnectionPool, openDescriptorsOn, openFileDescriptors
+from .resume import resumeStream
+from .retry import retryOnFailure
 from .sinks import ListSink, SqliteSink
 from .sources import SensorSource, SqliteSource
 from .stages import Normalizer, ThresholdFilter
+from .widgetkit import capturedLog, closeTree, placeholderFigure, showFigure, toggles
 
-__all__ = ["FailureLab", "LabRun"]
+__all__ = [
+    "ConfigPlayground",
+    "FailureLab",
+    "LabRun",
+    "LatencyDashboard",
+    "Verdict",
+    "parseFieldText",
+]
 
 logger = logging.getLogger("pipeline_lib")
 
@@ -69,6 +91,8 @@ RUNNERS = ("PipelineContext", "runWithoutCleanup")
 STAGE_NAMES = ("ThresholdFilter", "Normalizer")
 RECORD_COUNTS = (100, 1_000, 10_000, 100_000)
 PROGRESS_STEP_MIN = 2_000  # fewer records than this finish before a bar could be read
+MAX_ATTEMPTS = 5
+HELD_LABEL = "after each run"  # the one line per panel of the held-resources plot
 
 
 @dataclass(frozen=True)
@@ -86,24 +110,41 @@ class LabRun:
     connectionsInUse: int  # pooled connections still acquired after the run
     descriptorsHeld: int  # descriptors open on the lab's database, minus those at (re)start
     seconds: float
+    retries: int = 0  # times the source's stream was started again after a failure
+    #: Each stage's own-time metrics for this run (``@measuredStage``), in pipeline order.
+    stageMetrics: Mapping[str, StageMetrics] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 class FailureLab:
     """Choose where and how a pipeline fails, run it naive or managed, watch the leak.
 
-    ``FailureLab(poolSize=4, records=1000, seed=0)`` (``records``: one of 100, 1000,
-    10000, 100000; ``seed`` drives the data and rate faults). Show it as a cell's last
-    value. The module docstring shows the pipeline it runs and an example. Attributes:
+    ``FailureLab(poolSize=4, records=1000, seed=0, *, sleep=None, renderPngs=True)``
+    (``records``: one of 100, 1000, 10000, 100000; ``seed`` drives the data and rate
+    faults; ``sleep`` is what a retry waits with: by default the lab does not wait, it
+    notes each wait in ``waits``; ``renderPngs=False`` builds the figures without
+    drawing PNGs, for scripts and tests). Show it as a cell's last value. The module
+    docstring shows the pipeline it runs and an example. Attributes:
 
     - controls: ``where``, ``trigger`` (``"record"`` or ``"rate"``), ``atRecord``, ``rate``,
       ``permanence`` (``"transient"`` or ``"permanent"``), ``failTimes``, ``runner``,
-      ``records``, ``runButton``, ``resetButton``;
-    - displays: ``progress``, ``summary`` (HTML), ``plot`` (PNG ``Image``), ``logOutput``;
-    - results: ``lastRun`` and ``history`` (:class:`LabRun`), ``log`` (lines),
-      ``figure`` (the last plotted Figure), ``heldErrors``, ``pool``.
+      ``maxAttempts`` (1: no retry), ``records``, ``runButton``, ``resetButton``;
+    - displays: ``progress``, ``summary`` (HTML), ``plot`` (PNG ``Image``: resources
+      held), ``latencyPlot`` (PNG ``Image``: own time per stage), ``logOutput``;
+    - results: ``lastRun`` and ``history`` (:class:`LabRun`, with ``retries`` and
+      ``stageMetrics``), ``log`` (lines), ``figure`` and ``latencyFigure`` (the last
+      plotted Figures), ``heldErrors``, ``waits``, ``pool``.
 
-    A fault lives until its settings change or Reset, so a transient fault that failed
-    ``failTimes`` times has healed: press Run again and the run completes.
+    A fault lives until a setting (runner and attempts included) changes or Reset, so
+    a transient fault that failed ``failTimes`` times has healed: press Run again and
+    the run completes.
+
+    Retries: with ``maxAttempts`` > 1 the source is wrapped in the engine's
+    ``retryOnFailure`` (``PipelineContext``), which resumes after the records already
+    delivered, or in slide 10's (``runWithoutCleanup``), which starts the stream again:
+    a transient source fault then gives ``duplicates`` > 0 with the naive pair and 0
+    with the engine's. Only the source is retried: a stage or sink failure is final.
 
     What to expect: with ``runWithoutCleanup`` a failure in a stage or the sink leaves
     the source suspended with its connection, one more per run, until ``PoolExhausted``;
@@ -114,7 +155,15 @@ class FailureLab:
     idle connection.
     """
 
-    def __init__(self, poolSize: int = 4, records: int = 1_000, seed: int = 0) -> None:
+    def __init__(
+        self,
+        poolSize: int = 4,
+        records: int = 1_000,
+        seed: int = 0,
+        *,
+        sleep: Callable[[float], object] | None = None,
+        renderPngs: bool = True,
+    ) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="failurelab-"))
         self._finalizer = weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
         self.database = self._folder / "lab.sqlite"
@@ -126,6 +175,10 @@ class FailureLab:
         self.log: list[str] = []
         self.heldErrors: list[BaseException] = []
         self.figure: Figure | None = None
+        self.latencyFigure: Figure | None = None
+        self.waits: list[float] = []
+        self.renderPngs = renderPngs
+        self._sleep = self.waits.append if sleep is None else sleep
         self._fault: Fault | None = None
         self._tables: set[str] = set()
         self._buildControls(records)
@@ -153,16 +206,19 @@ class FailureLab:
             description="fail in",
             style=label,
         )
-        self.trigger = _toggles([("at record", "record"), ("at rate", "rate")], "record")
+        self.trigger = toggles([("at record", "record"), ("at rate", "rate")], "record")
         self.atRecord = widgets.IntSlider(value=50, max=99, description="record", style=label)
         self.rate = widgets.FloatSlider(
             value=0.01, min=0.001, max=0.1, step=0.001, readout_format=".3f", description="rate"
         )
-        self.permanence = _toggles([(p, p) for p in ("transient", "permanent")], "permanent")
+        self.permanence = toggles([(p, p) for p in ("transient", "permanent")], "permanent")
         self.failTimes = widgets.BoundedIntText(
             value=1, min=1, max=10, description="fails (times)", layout={"width": "13em"}
         )
-        self.runner = _toggles([(name, name) for name in RUNNERS], RUNNERS[0], width="13em")
+        self.runner = toggles([(name, name) for name in RUNNERS], RUNNERS[0], width="13em")
+        self.maxAttempts = widgets.BoundedIntText(
+            value=1, min=1, max=MAX_ATTEMPTS, description="attempts", layout={"width": "10em"}
+        )
         self.records = widgets.Dropdown(
             options=[(f"{n:,}", n) for n in RECORD_COUNTS], value=records, description="records"
         )
@@ -171,30 +227,30 @@ class FailureLab:
         self.progress = widgets.IntProgress(max=1, description="read")
         self.summary = widgets.HTML()
         self.plot = widgets.Image(format="png")
+        self.latencyPlot = widgets.Image(format="png")
         self.logOutput = widgets.Output(
             layout={"max_height": "16em", "overflow": "auto", "border": "1px solid #ddd"}
         )
         self.runButton.on_click(self.onRun)
         self.resetButton.on_click(self.onReset)
         settings = (self.where, self.trigger, self.atRecord, self.rate, self.permanence)
-        for control in (*settings, self.failTimes, self.records):
+        for control in (*settings, self.failTimes, self.runner, self.maxAttempts, self.records):
             control.observe(self.onSettingsChanged, names="value")
         self.onSettingsChanged()
 
     def _layout(self) -> Any:
         row = widgets.HBox
-        # Layer 3 extension point: a `retries` control joins the runner's row, and the
-        # latency plot an Image beside `self.plot`, once measuredStage/retryOnFailure land.
         return widgets.VBox(
             [
                 widgets.HTML("<b>FailureLab</b>: where and how to fail, naive or managed"),
                 row([self.where, self.trigger]),
                 row([self.atRecord, self.rate]),
                 row([self.permanence, self.failTimes]),
-                row([self.runner, self.records]),
+                row([self.runner, self.maxAttempts, self.records]),
                 row([self.runButton, self.resetButton, self.progress]),
                 self.summary,
                 self.plot,
+                self.latencyPlot,
                 self.logOutput,
             ]
         )
@@ -202,7 +258,7 @@ class FailureLab:
     # -- callbacks ---------------------------------------------------------------------
 
     def onSettingsChanged(self, change: object = None) -> None:
-        """A fault setting changed: the next Run gets a fresh fault; grey out what is moot."""
+        """A setting changed: the next Run gets a fresh fault; grey out what is moot."""
         self._fault = None
         self.atRecord.max = self.records.value - 1
         failing = self.where.value != "nowhere"
@@ -246,13 +302,14 @@ class FailureLab:
         self.history.clear()
         self.lastRun = None
         self.log.clear()
+        self.waits.clear()
         self.logOutput.outputs = ()
         self._redraw()
 
     def close(self) -> None:
         """Release everything (see :meth:`reset`), close the widgets, remove the database."""
         self._release()
-        _closeTree(self.root)
+        closeTree(self.root)
         self._finalizer()
 
     def _release(self) -> None:
@@ -269,15 +326,15 @@ class FailureLab:
         failuresBefore = fault.failures if fault else 0
         total = self.records.value
         received = ListSink()
-        source, stages, sink = self._components(self._table(total), fault, received)
+        source, measured, sink = self._components(self._table(total), fault, received)
         self.progress.max, self.progress.value = total, 0
         # Every bar update is a message to the browser: long runs get 20, short runs none.
         tap = _ProgressTap(self.progress, step=max(PROGRESS_STEP_MIN, total // 20))
-        stages = [tap, *stages]
         lines = [f"run {number}: {self.runner.value}, {self._describeFault(fault)}"]
+        waitsBefore = len(self.waits)
         started = time.perf_counter()
-        with _capturedLog(logger) as logLines:
-            error = self._execute(source, stages, sink, pipelineId=f"lab-run-{number}")
+        with capturedLog(logger) as logLines:
+            error = self._execute(source, [tap, *measured], sink, pipelineId=f"lab-run-{number}")
         seconds = time.perf_counter() - started
         self.progress.value = tap.seen
         gc.collect()  # count only what something still holds, not garbage awaiting collection
@@ -293,8 +350,11 @@ class FailureLab:
             connectionsInUse=self.pool.inUse,
             descriptorsHeld=self._descriptors() - self._descriptorBaseline,
             seconds=seconds,
+            retries=source.attempts - 1 if isinstance(source, _RetriedSource) else 0,
+            stageMetrics={s.stageName: s.metrics for s in measured if s.metrics is not None},
         )
         lines += logLines
+        lines += self._describeRetries(source, self.waits[waitsBefore:])
         lines.append(f"  -> {self._describeOutcome(record)}")
         self._writeLog(lines)
         return record
@@ -305,7 +365,7 @@ class FailureLab:
         """Run with the chosen runner; keep a failure's exception, as a logger or a retry would."""
         try:
             if self.runner.value == "runWithoutCleanup":
-                runWithoutCleanup(source, stages, sink)
+                naive.runWithoutCleanup(source, stages, sink)
             else:
                 with PipelineContext(source, pipelineId=pipelineId) as ctx:
                     ctx.run(stages=stages, sink=sink)
@@ -315,24 +375,27 @@ class FailureLab:
         return None
 
     def _components(
-        self, table: str, fault: Fault | None, sink: ListSink
-    ) -> tuple[Any, list[Any], Any]:
-        # Layer 3 extension point: with a `retries` control, the source is wrapped here
-        # in retryOnFailure(maxAttempts=...) (engine's or naive's, by runner), and the
-        # stages in measuredStage(...) so the latency plot has data.
+        self, table: str, fault: Fault | None, received: ListSink
+    ) -> tuple[Any, list[_MeasuredStage], Any]:
+        """Source, measured stages and sink, with the fault where chosen and the retry."""
         where = self.where.value
         source: Any = SqliteSource(self.pool, table=table)
         stages: list[Any] = [ThresholdFilter(20.0, 80.0), Normalizer(0.0, 100.0)]
-        if fault is None:
-            return source, stages, sink
-        if where == "source":
+        sink: Any = received
+        if fault is not None and where == "source":
             source = failSource(source, fault)
-        elif where == "sink":
-            return source, stages, failSink(sink, fault)
-        else:
+        elif fault is not None and where == "sink":
+            sink = failSink(received, fault)
+        elif fault is not None:
             index = STAGE_NAMES.index(where)
             stages[index] = failStage(stages[index], fault)
-        return source, stages, sink
+        if self.maxAttempts.value > 1:
+            naiveRetry = self.runner.value == "runWithoutCleanup"
+            source = _RetriedSource(source, self.maxAttempts.value, naiveRetry, self._sleep)
+        measured = [
+            _MeasuredStage(stage, name) for stage, name in zip(stages, STAGE_NAMES, strict=True)
+        ]
+        return source, measured, sink
 
     def _currentFault(self) -> Fault | None:
         if self.where.value == "nowhere":
@@ -351,7 +414,7 @@ class FailureLab:
         A kernel opens and closes sockets and fonts at its own pace, so the process-wide
         count (Windows) wobbles by a few; on Linux and macOS the count is exact.
         """
-        onFolder = _descriptorsOn(self._folder)
+        onFolder = openDescriptorsOn(self._folder)
         return openFileDescriptors() if onFolder is None else onFolder
 
     def _table(self, count: int) -> str:
@@ -374,10 +437,20 @@ class FailureLab:
             how = f"transient, {fault.failures} of {fault.times} failures used so far"
         return f"fail in {self.where.value} at {when} ({how})"
 
+    def _describeRetries(self, source: object, waits: list[float]) -> list[str]:
+        if not isinstance(source, _RetriedSource) or source.attempts < 2:
+            return []
+        how = "restarted from record 0" if source.naive else "resumed after the records delivered"
+        lines = [f"  retry: the stream was started {source.attempts} times ({how})"]
+        if waits:
+            lines.append(f"  retry waits skipped by the lab: {', '.join(f'{w:g}s' for w in waits)}")
+        return lines
+
     def _describeOutcome(self, run: LabRun) -> str:
         outcome = "completed" if run.error is None else f"FAILED: {run.error}"
+        retries = f"; retries {run.retries}" if run.retries else ""
         return (
-            f"{outcome}; delivered {run.delivered}, duplicates {run.duplicates}; "
+            f"{outcome}; delivered {run.delivered}, duplicates {run.duplicates}{retries}; "
             f"connections in use {run.connectionsInUse}/{self.poolSize}, "
             f"descriptors held {run.descriptorsHeld:+d}"
         )
@@ -387,11 +460,30 @@ class FailureLab:
         self.logOutput.append_stdout("\n".join(lines) + "\n")
 
     def _redraw(self) -> None:
-        self.figure = _plotHeldResources(self.history, self.poolSize)
-        buffer = BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=90)
-        self.plot.value = buffer.getvalue()
+        self.figure = self._heldFigure()
+        self.latencyFigure = _latencyFigure(self.lastRun)
+        if self.renderPngs:
+            showFigure(self.figure, self.plot)
+            showFigure(self.latencyFigure, self.latencyPlot)
         self.summary.value = self._summaryHtml()
+
+    def _heldFigure(self) -> Figure:
+        """The notebooks' leak plot, of this lab's runs: failures crossed, naive runs shaded."""
+        runs = self.history
+        figure = plotOpenResources(
+            _HeldSeries(
+                label=HELD_LABEL,
+                poolSize=self.poolSize,
+                runs=[run.run for run in runs],
+                connectionsInUse=[run.connectionsInUse for run in runs],
+                descriptorsOpened=[run.descriptorsHeld for run in runs],
+            ),
+            title="Resources still held after each run",
+            failedRuns=[run.run for run in runs if run.error is not None],
+            shadedRuns=[run.run for run in runs if run.runner == "runWithoutCleanup"],
+        )
+        figure.axes[0].set_xlim(0.5, max(len(runs), 5) + 0.5)  # the panels share x
+        return figure
 
     def _summaryHtml(self) -> str:
         run = self.lastRun
@@ -404,49 +496,9 @@ class FailureLab:
             f"<b style='color:{colour}'>{outcome}</b><br>"
             f"records delivered <b>{run.delivered}</b> · duplicates <b>{run.duplicates}</b> · "
             f"connections in use <b>{run.connectionsInUse}</b> of {self.poolSize} · "
-            f"descriptors held <b>{run.descriptorsHeld:+d}</b> · "
+            f"descriptors held <b>{run.descriptorsHeld:+d}</b> · retries <b>{run.retries}</b> · "
             f"exceptions kept <b>{len(self.heldErrors)}</b></div>"
         )
-
-
-def _plotHeldResources(history: Sequence[LabRun], poolSize: int) -> Figure:
-    """Connections and descriptors still held after each run; naive runs shaded, failures marked."""
-    # The lab's own plot, until plotting.plotOpenResources (branch nb1) can draw it too.
-    figure, axes = newFigure("Resources still held after each run", "run", "count", size=(7.5, 3.2))
-    runs = [run.run for run in history]
-    for run in history:
-        if run.runner == "runWithoutCleanup":
-            axes.axvspan(run.run - 0.5, run.run + 0.5, color=PALETTE[1], alpha=0.15, linewidth=0)
-    axes.plot(
-        runs, [r.connectionsInUse for r in history], "o-", markersize=8, label="connections in use"
-    )
-    axes.plot(
-        runs,
-        [r.descriptorsHeld for r in history],
-        "s--",
-        markersize=4,
-        label="descriptors held (+)",
-    )
-    failed = [run for run in history if run.error is not None]
-    axes.plot(
-        [r.run for r in failed],
-        [r.connectionsInUse for r in failed],
-        "x",
-        color=PALETTE[3],
-        markersize=9,
-        label="failed run",
-    )
-    axes.axhline(poolSize, color=PALETTE[7], linestyle=":", label=f"pool size ({poolSize})")
-    top = max([poolSize, *(r.descriptorsHeld for r in history)])
-    axes.set_xlim(0.5, max(len(runs), 5) + 0.5)
-    axes.set_ylim(-0.5, top + 1)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    handles, labels = axes.get_legend_handles_labels()
-    handles.append(Patch(color=PALETTE[1], alpha=0.15))
-    labels.append("runWithoutCleanup")
-    axes.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
-    return figure
 
 
 class _ProgressTap:
@@ -465,68 +517,103 @@ class _ProgressTap:
             yield record
 
 
-def _descriptorsOn(folder: Path) -> int | None:
-    """How many of this process's descriptors are open on files in ``folder``; None: unknown."""
-    if sys.platform == "darwin":  # pragma: no cover - students' Macs
-        paths = [_darwinPath(int(fd)) for fd in os.listdir("/dev/fd")]
-    elif os.path.isdir("/proc/self/fd"):
-        paths = [_linkTarget(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")]
-    else:  # pragma: no cover - Windows: no per-handle paths without extra packages
-        return None
-    prefix = f"{folder.resolve()}{os.sep}"
-    return sum(1 for path in paths if path.startswith(prefix))
+@dataclass
+class _HeldSeries:
+    """The lab's runs as :func:`~pipeline_lib.plotting.plotOpenResources` reads a history."""
+
+    label: str
+    poolSize: int
+    runs: list[int]
+    connectionsInUse: list[int]
+    descriptorsOpened: list[int]
 
 
-def _linkTarget(link: str) -> str:
-    try:
-        return os.readlink(link)
-    except OSError:  # closed between the listing and the lookup
-        return ""
+def _latencyFigure(run: LabRun | None) -> Figure:
+    """The last run's own time per record by stage, or why there is nothing to show."""
+    title = "Own time per record, by stage"
+    if run is None:
+        return placeholderFigure(newFigure(title, "stage", "own time (ms)")[0], "No run yet")
+    metrics = run.stageMetrics
+    suspended = any(m.outcome == "running" for m in metrics.values())
+    if not any(m.histogram.count for m in metrics.values()):
+        why = ": its stages were never closed" if suspended else ""
+        message = f"Run {run.run} timed no record{why}"
+        return placeholderFigure(newFigure(title, "stage", "own time (ms)")[0], message)
+    partial = " (stages left suspended: partial)" if suspended else ""
+    return plotLatencyPercentiles(metrics, title=f"{title}, run {run.run}{partial}")
 
 
-def _darwinPath(fd: int) -> str:  # pragma: no cover - macOS only
-    import fcntl
+class _Wrapper:
+    """A component wrapped by the lab: opening and closing pass through to it."""
 
-    getPath: int = fcntl.F_GETPATH  # type: ignore[attr-defined,unused-ignore]
-    try:
-        return fcntl.fcntl(fd, getPath, bytes(1024)).split(b"\0", 1)[0].decode()
-    except OSError:
-        return ""
+    def __init__(self, component: Any) -> None:
+        self.component = component
+        self._cleanup = CleanupStack()
 
+    def __enter__(self) -> _Wrapper:
+        openComponent(self._cleanup, self.component, type(self.component).__name__)
+        return self
 
-def _toggles(options: list[tuple[str, str]], value: str, width: str = "8em") -> Any:
-    """Toggle buttons side by side, of one width."""
-    return widgets.ToggleButtons(options=options, value=value, style={"button_width": width})
-
-
-def _closeTree(widget: Any) -> None:
-    """Close a widget and every widget inside it (their views disappear from the page)."""
-    for child in getattr(widget, "children", ()):
-        _closeTree(child)
-    widget.close()
+    def __exit__(
+        self,
+        excType: type[BaseException] | None,
+        excVal: BaseException | None,
+        excTb: TracebackType | None,
+    ) -> None:
+        self._cleanup.unwind(excVal)
 
 
-class _LineHandler(logging.Handler):
-    """Keeps each log record as an indented ``LEVEL: message`` line."""
+class _RetriedSource(_Wrapper):
+    """The lab's source with its stream retried: the engine's decorator, or slide 10's.
 
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__(logging.INFO)
-        self.lines = lines
+    Both decorate the same function, which counts ``attempts`` and streams the source,
+    resumed after ``resumeAfter`` records when the engine asks (slide 10 never does).
+    """
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"  {record.levelname}: {record.getMessage()}")
+    def __init__(
+        self, source: Any, maxAttempts: int, naiveRetry: bool, sleep: Callable[[float], object]
+    ) -> None:
+        super().__init__(source)
+        self.naive = naiveRetry
+        self.attempts = 0
+
+        def stream(resumeAfter: int = 0) -> Iterator[Any]:
+            self.attempts += 1
+            return resumeStream(source, resumeAfter)
+
+        stream.__qualname__ = "SqliteSource.stream"  # how the engine's retry log names it
+        self._stream: Callable[[], Iterator[Any]]
+        if naiveRetry:
+            slide10 = naive.retryOnFailure(maxAttempts=maxAttempts, delaySeconds=0)
+
+            def restart(owner: object) -> Iterator[Any]:
+                return stream()
+
+            retried = slide10(restart)
+            self._stream = lambda: retried(self)
+        else:
+            self._stream = retryOnFailure(maxAttempts=maxAttempts, sleep=sleep)(stream)
+
+    def stream(self) -> Iterator[Any]:
+        return self._stream()
 
 
-@contextmanager
-def _capturedLog(target: logging.Logger) -> Iterator[list[str]]:
-    """The lines ``target`` logs inside the block, INFO and up (its level is lowered briefly)."""
-    lines: list[str] = []
-    handler, level = _LineHandler(lines), target.level
-    target.addHandler(handler)
-    if not target.isEnabledFor(logging.INFO):
-        target.setLevel(logging.INFO)
-    try:
-        yield lines
-    finally:
-        target.removeHandler(handler)
-        target.setLevel(level)
+class _MeasuredStage(_Wrapper):
+    """A stage measured by the engine's ``@measuredStage``; ``metrics``: its last run's."""
+
+    def __init__(self, stage: Any, stageName: str) -> None:
+        super().__init__(stage)
+        self.stageName = stageName
+
+        def process(owner: _MeasuredStage, inputStream: Iterator[Any]) -> Iterator[Any]:
+            return iter(owner.component.process(inputStream))
+
+        self._process = measuredStage(stageName)(process)
+
+    def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
+        return self._process(self, inputStream)
+
+    @property
+    def metrics(self) -> StageMetrics | None:
+        metrics: StageMetrics | None = getattr(self._process, "lastMetrics", None)
+        return metrics

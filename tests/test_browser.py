@@ -1,4 +1,4 @@
-"""FailureLab in a real JupyterLab and Chromium: run the notebook, click, see the plot change.
+"""The widgets in a real JupyterLab and Chromium: run the notebook, operate them, see results.
 
 Skips when Chromium is absent, fails instead under PIPELINE_LIB_REQUIRE_BROWSER=1 (CI).
 Timings are printed (``-s``), never asserted.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from browser_harness import (
     requireBrowser,
     runAllCells,
     saveScreenshot,
+    waitForIdleKernel,
 )
 
 
@@ -46,7 +49,7 @@ def test_jupyterlab_gets_no_mplbackend_so_kernels_plot_inline(
 
 
 def imageSource(lab: Any) -> str:
-    """The plot's current ``src`` once the PNG has loaded (a new blob URL per redraw)."""
+    """The (first) plot's current ``src`` once the PNG has loaded (a new blob URL per redraw)."""
     image = lab.locator(".widget-image").first
     image.wait_for()
     page = lab.page
@@ -69,17 +72,39 @@ def clickRunAndWait(lab: Any, runNumber: int) -> float:
     return time.perf_counter() - started
 
 
-@pytest.mark.browser
-def test_failure_lab_leak_climbs_then_reset_and_pipeline_context_stay_flat(
-    labPage: Any, jupyterLab: JupyterLabServer
-) -> None:
-    page = labPage
+@dataclass
+class DemoNotebook:
+    """The demo notebook open in one page, every cell run, for the tests of this module."""
+
+    page: Any
+    readySeconds: float
+
+
+@pytest.fixture(scope="module")
+def demoNotebook(chromium: Any, jupyterLab: JupyterLabServer) -> Iterator[DemoNotebook]:
+    """Open and run tests/notebooks/widgets_demo.ipynb once (~10 s) for every widget test."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
     started = time.perf_counter()
     openNotebook(page, jupyterLab, "widgets_demo.ipynb")
     runAllCells(page)
+    page.locator(".widget-vbox", has_text="FailureLab").first.get_by_text("No run yet").wait_for(
+        timeout=30_000
+    )
+    page.locator(".configplayground-config").wait_for(timeout=30_000)  # the last cell's
+    waitForIdleKernel(page)  # every cell has run: the kernel is free for the clicks
+    yield DemoNotebook(page, time.perf_counter() - started)
+    context.close()
+
+
+@pytest.mark.browser
+def test_failure_lab_leak_climbs_then_reset_and_pipeline_context_stay_flat(
+    demoNotebook: DemoNotebook,
+) -> None:
+    page, ready = demoNotebook.page, demoNotebook.readySeconds
     lab = page.locator(".widget-vbox", has_text="FailureLab").first
-    lab.get_by_text("No run yet").wait_for(timeout=30_000)
-    ready = time.perf_counter() - started
+    lab.get_by_text("No run yet").wait_for()
 
     lab.locator(".widget-dropdown", has_text="fail in").locator("select").select_option(
         label="stage ThresholdFilter"
@@ -111,3 +136,42 @@ def test_failure_lab_leak_climbs_then_reset_and_pipeline_context_stay_flat(
         f"\nbrowser: notebook ready in {ready:.1f}s; Run click to redrawn plot: "
         f"max {max(clickTimes):.2f}s, mean {sum(clickTimes) / len(clickTimes):.2f}s"
     )
+
+
+@pytest.mark.browser
+def test_latency_dashboard_and_config_playground_answer_in_the_browser(
+    demoNotebook: DemoNotebook,
+) -> None:
+    page = demoNotebook.page
+    dashboard = page.locator(".widget-vbox", has_text="LatencyDashboard").first
+    bottleneck = dashboard.locator(".latencydashboard-bottleneck")
+    assert bottleneck.inner_text() == "Normalizer"
+
+    # Move WindowAverage's cost to its maximum: the kernel re-measures and redraws.
+    before = imageSource(dashboard)
+    moved = time.perf_counter()
+    handle = dashboard.locator(".widget-slider", has_text="WindowAverage").locator(".noUi-handle")
+    handle.focus()
+    handle.press("End")
+    readout = dashboard.locator(".widget-slider", has_text="WindowAverage").locator(
+        ".widget-readout"
+    )
+    assert readout.inner_text().strip() == "200"
+    dashboard.locator(".latencydashboard-bottleneck", has_text="WindowAverage").wait_for()
+    page.wait_for_function(
+        "([img, old]) => img.getAttribute('src') !== old && img.complete && img.naturalWidth > 0",
+        arg=[dashboard.locator(".widget-image").first.element_handle(), before],
+    )
+    redraw = time.perf_counter() - moved
+    saveScreenshot(dashboard, "latencydashboard_bottleneck")
+
+    # Type a bad window size: the descriptor's own message appears, then an accept.
+    playground = page.locator(".widget-vbox", has_text="ConfigPlayground").first
+    box = playground.locator(".widget-text", has_text="windowSize").locator("input")
+    box.fill("0")
+    playground.get_by_text("PipelineConfig.windowSize must be in [1, 10000], got 0").wait_for()
+    assert "fix the refused values" in playground.locator(".configplayground-config").inner_text()
+    box.fill("25")
+    playground.locator(".configplayground-config", has_text="windowSize=25").wait_for()
+    saveScreenshot(playground, "configplayground_verdicts")
+    print(f"\nbrowser: LatencyDashboard slider move to redrawn plot {redraw:.2f}s")

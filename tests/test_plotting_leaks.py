@@ -70,3 +70,20 @@ def test_descriptors_above_the_pool_size_stay_inside_the_axes() -> None:
 def test_without_a_history_the_error_says_what_is_missing() -> None:
     with pytest.raises(ValueError, match="at least one history"):
         plotOpenResources()
+
+
+def test_failed_runs_are_crossed_and_shaded_runs_banded_on_both_panels() -> None:
+    figure = plotOpenResources(NAIVE, failedRuns=[2, 3], shadedRuns=[1, 2, 3])
+    for axes, values in zip(figure.axes, ([2, 3], [2, 3]), strict=True):
+        (crosses,) = [line for line in axes.get_lines() if line.get_label() == "failed run"]
+        assert list(crosses.get_xdata()) == [2, 3] and list(crosses.get_ydata()) == values
+        assert len(axes.patches) == 3  # one band per shaded run
+        legend = [text.get_text() for text in axes.get_legend().get_texts()]
+        assert legend == ["naive", "failed run", "runWithoutCleanup"]
+
+
+def test_without_marks_nothing_extra_is_drawn() -> None:
+    for axes in plotOpenResources(NAIVE, MANAGED).axes:
+        assert len(axes.patches) == 0
+        assert "failed run" not in [line.get_label() for line in axes.get_lines()]
+        assert [text.get_text() for text in axes.get_legend().get_texts()] == ["naive", "managed"]

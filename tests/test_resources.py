@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_lib import ConnectionPool, PoolExhausted, openFileDescriptors
+from pipeline_lib import ConnectionPool, PoolExhausted, openDescriptorsOn, openFileDescriptors
 
 
 def test_the_pool_hands_out_at_most_size_connections_and_names_their_holders(
@@ -97,3 +97,26 @@ def test_open_file_descriptors_counts_files_opened_and_closed(tmp_path: Path) ->
     for f in files:
         f.close()
     assert openFileDescriptors() == before
+
+
+def test_open_descriptors_on_a_folder_counts_only_its_own_files_and_pool_connections(
+    tmp_path: Path,
+) -> None:
+    mine, elsewhere = tmp_path / "mine", tmp_path / "mine-not"  # a shared prefix is not "below"
+    mine.mkdir()
+    elsewhere.mkdir()
+    assert openDescriptorsOn(mine) == 0
+    other = (elsewhere / "x.txt").open("w")
+    pool = ConnectionPool(mine / "db.sqlite", size=2)
+    with pool.connection() as conn:
+        conn.execute("create table t (x)")
+        assert openDescriptorsOn(mine) == 1
+        assert openDescriptorsOn(mine / "db.sqlite") == 1
+    assert openDescriptorsOn(mine) == 1  # the pool keeps its idle connection open
+    pool.close()
+    other.close()
+    assert openDescriptorsOn(mine) == 0 and openDescriptorsOn(elsewhere) == 0
+
+
+def test_open_descriptors_on_a_path_that_does_not_exist_is_zero(tmp_path: Path) -> None:
+    assert openDescriptorsOn(tmp_path / "absent") == 0

@@ -1,4 +1,8 @@
-"""FailureLab driven headless: set controls, click, read its attributes and its figure."""
+"""FailureLab driven headless: set controls, click, read its attributes and its figures.
+
+Most labs here skip drawing PNGs (``renderPngs=False``: each PNG costs a few tenths of a
+second); the figures are built all the same, and two tests check the PNGs themselves.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from pipeline_lib.widgets import FailureLab, LabRun
 
 @pytest.fixture
 def lab() -> Iterator[FailureLab]:
-    lab = FailureLab(poolSize=3, records=100)
+    lab = FailureLab(poolSize=3, records=100, renderPngs=False)
     yield lab
     lab.close()
 
@@ -30,18 +34,32 @@ def clicks(lab: FailureLab, n: int) -> list[LabRun]:
     return lab.history[-n:]
 
 
-def plotted(lab: FailureLab, label: str) -> list[float]:
+def plotted(lab: FailureLab, label: str, panel: int = 0) -> list[float]:
+    """The y values of the line labelled ``label`` on the held-resources plot's ``panel``."""
     assert lab.figure is not None
-    (line,) = [line for line in lab.figure.axes[0].lines if line.get_label() == label]
+    (line,) = [line for line in lab.figure.axes[panel].lines if line.get_label() == label]
     return [float(y) for y in line.get_ydata()]
 
 
-def test_the_lab_shows_itself_as_a_widget_with_a_short_text_form(lab: FailureLab) -> None:
-    bundle = lab._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/plain"] == "FailureLab(poolSize=3, runs=0)"
-    assert bytes(lab.plot.value).startswith(b"\x89PNG")
-    assert "No run yet" in lab.summary.value
+def test_the_lab_shows_itself_as_a_widget_with_a_short_text_form() -> None:
+    lab = FailureLab(poolSize=3, records=100)
+    try:
+        bundle = lab._repr_mimebundle_()
+        assert "application/vnd.jupyter.widget-view+json" in bundle
+        assert bundle["text/plain"] == "FailureLab(poolSize=3, runs=0)"
+        assert bytes(lab.plot.value).startswith(b"\x89PNG")
+        assert bytes(lab.latencyPlot.value).startswith(b"\x89PNG")
+        assert "No run yet" in lab.summary.value
+        before = bytes(lab.latencyPlot.value)
+        clicks(lab, 1)
+        assert bytes(lab.latencyPlot.value) != before  # a Run redraws both PNGs
+    finally:
+        lab.close()
+
+
+def test_without_png_rendering_the_figures_are_still_built(lab: FailureLab) -> None:
+    assert lab.plot.value == b"" and lab.latencyPlot.value == b""
+    assert lab.figure is not None and lab.latencyFigure is not None
 
 
 def test_a_run_without_a_fault_delivers_everything_that_passes_the_filter(lab: FailureLab) -> None:
@@ -64,8 +82,9 @@ def test_naive_runner_leaks_one_connection_per_failing_run_until_the_pool_is_exh
     assert runs[3].error is not None and runs[3].error.startswith("PoolExhausted: ")
     assert any(line.startswith("  -> FAILED: PoolExhausted") for line in lab.log)
     assert "PoolExhausted" in lab.summary.value
-    assert plotted(lab, "connections in use") == [1, 2, 3, 3, 3]
+    assert plotted(lab, "after each run") == [1, 2, 3, 3, 3]
     assert plotted(lab, "failed run") == [1, 2, 3, 3, 3]
+    assert plotted(lab, "after each run", panel=1)[:3] == [1, 2, 3]
 
 
 def test_pipeline_context_keeps_the_line_flat_although_the_lab_holds_every_exception(
@@ -77,7 +96,7 @@ def test_pipeline_context_keeps_the_line_flat_although_the_lab_holds_every_excep
     assert len(lab.heldErrors) == 5
     assert [r.connectionsInUse for r in runs] == [0] * 5
     assert len({r.descriptorsHeld for r in runs}) == 1  # flat: the pool's idle connection
-    assert plotted(lab, "connections in use") == [0] * 5
+    assert plotted(lab, "after each run") == [0] * 5
     assert "  ERROR: [lab-run-1] FAILED after" in " ".join(lab.log)
 
 
@@ -107,13 +126,13 @@ def test_reset_releases_every_leaked_connection_and_starts_the_plot_over(
     assert leakedPool.inUse == 0 and lab.pool.inUse == 0
     assert lab.history == [] and lab.heldErrors == [] and lab.log == []
     assert lab.logOutput.outputs == () and lab.lastRun is None
-    assert plotted(lab, "connections in use") == []
+    assert plotted(lab, "after each run") == []
     (run,) = clicks(lab, 1)
     assert run.run == 1 and run.connectionsInUse == 1 and run.descriptorsHeld == 1
 
 
 def test_close_releases_the_pool_removes_the_database_and_closes_the_widgets() -> None:
-    lab = FailureLab(poolSize=2, records=100)
+    lab = FailureLab(poolSize=2, records=100, renderPngs=False)
     lab.where.value, lab.runner.value = "sink", "runWithoutCleanup"
     clicks(lab, 2)
     pool, database = lab.pool, lab.database
@@ -136,7 +155,7 @@ def test_a_transient_fault_heals_after_failing_its_number_of_times(lab: FailureL
 
 def test_a_fault_at_a_rate_fails_somewhere_and_is_reproducible() -> None:
     def firstRun() -> LabRun:
-        lab = FailureLab(poolSize=2, records=100, seed=3)
+        lab = FailureLab(poolSize=2, records=100, seed=3, renderPngs=False)
         try:
             lab.where.value, lab.trigger.value, lab.rate.value = "source", "rate", 0.05
             return clicks(lab, 1)[0]
@@ -189,22 +208,30 @@ def test_the_engine_log_level_is_restored_after_a_run(lab: FailureLab) -> None:
     assert (engineLogger.level, list(engineLogger.handlers)) == before
 
 
-def test_the_plot_is_labelled_and_marks_naive_runs(lab: FailureLab) -> None:
+def test_the_plot_is_the_notebooks_leak_plot_with_failures_crossed_and_naive_runs_shaded(
+    lab: FailureLab,
+) -> None:
     failIn(lab, "Normalizer", "runWithoutCleanup")
     clicks(lab, 1)
     lab.runner.value = "PipelineContext"
     clicks(lab, 1)
+    lab.where.value = "nowhere"
+    clicks(lab, 1)
     assert lab.figure is not None
-    axes = lab.figure.axes[0]
-    assert axes.get_title() == "Resources still held after each run"
-    assert (axes.get_xlabel(), axes.get_ylabel()) == ("run", "count")
-    legend = [text.get_text() for text in axes.get_legend().get_texts()]
-    assert legend[-2:] == ["pool size (3)", "runWithoutCleanup"]
-    assert len(axes.patches) == 1  # one shaded naive run
+    assert lab.figure.get_suptitle() == "Resources still held after each run"
+    connections, descriptors = lab.figure.axes
+    assert connections.get_title() == "Pooled connections in use"
+    assert descriptors.get_ylabel() == "descriptors opened (count, vs. run 0)"
+    for axes in (connections, descriptors):
+        legend = [text.get_text() for text in axes.get_legend().get_texts()]
+        assert legend == ["after each run", "failed run", "runWithoutCleanup"]
+        assert len(axes.patches) == 1  # one shaded naive run
+    assert plotted(lab, "failed run") == [1, 1]  # runs 1 and 2 failed, run 3 completed
+    assert any(text.get_text() == "pool size = 3" for text in connections.texts)
 
 
-# Each run redraws a PNG (~0.15 s), so fewer examples than the engine's own properties.
-@settings(max_examples=10, deadline=None)
+# Each run builds two figures, so fewer examples than the engine's own properties.
+@settings(max_examples=6, deadline=None)
 @given(
     plan=st.lists(
         st.tuples(
@@ -213,13 +240,13 @@ def test_the_plot_is_labelled_and_marks_naive_runs(lab: FailureLab) -> None:
             st.integers(0, 99),
         ),
         min_size=1,
-        max_size=5,
+        max_size=4,
     )
 )
 def test_connections_in_use_count_exactly_the_naive_runs_that_failed_downstream(
     plan: list[tuple[str, str, int]],
 ) -> None:
-    lab = FailureLab(poolSize=3, records=100)
+    lab = FailureLab(poolSize=3, records=100, renderPngs=False)
     try:
         leaked = 0
         for where, runner, atRecord in plan:
@@ -234,3 +261,108 @@ def test_connections_in_use_count_exactly_the_naive_runs_that_failed_downstream(
         assert lab.pool.inUse == 0
     finally:
         lab.close()
+
+
+# -- retries: slide 10's restart duplicates, the engine's resume does not -------------
+
+
+def retryTransientSourceFault(lab: FailureLab, runner: str, attempts: int = 2) -> LabRun:
+    failIn(lab, "source", runner, atRecord=30)
+    lab.permanence.value, lab.failTimes.value, lab.maxAttempts.value = "transient", 1, attempts
+    return clicks(lab, 1)[0]
+
+
+def test_slide_10s_retry_with_the_naive_runner_delivers_the_records_before_the_fault_twice(
+    lab: FailureLab,
+) -> None:
+    (clean,) = clicks(lab, 1)
+    run = retryTransientSourceFault(lab, "runWithoutCleanup")
+    assert run.status == "completed" and run.retries == 1
+    assert run.duplicates > 0 and run.delivered == clean.delivered + run.duplicates
+    assert "  retry: the stream was started 2 times (restarted from record 0)" in lab.log
+    assert f"duplicates <b>{run.duplicates}</b>" in lab.summary.value
+    assert "retries <b>1</b>" in lab.summary.value
+
+
+def test_the_engines_retry_with_pipeline_context_resumes_without_duplicates(
+    lab: FailureLab,
+) -> None:
+    run = retryTransientSourceFault(lab, "PipelineContext")
+    assert run.status == "completed" and run.retries == 1 and run.duplicates == 0
+    assert run.delivered == clicks(lab, 1)[0].delivered  # the fault has healed: a clean run
+    assert lab.waits == [1.0]  # the engine's default delay, noted and never slept
+    assert any("SqliteSource.stream: attempt 1/2 failed: OSError" in line for line in lab.log)
+    assert "  retry waits skipped by the lab: 1s" in lab.log
+
+
+def test_an_injected_sleep_receives_the_engines_waits() -> None:
+    waited: list[float] = []
+    lab = FailureLab(poolSize=2, records=100, sleep=waited.append, renderPngs=False)
+    try:
+        run = retryTransientSourceFault(lab, "PipelineContext", attempts=3)
+        assert run.retries == 1 and waited == [1.0] and lab.waits == []
+    finally:
+        lab.close()
+
+
+def test_changing_the_runner_or_the_attempts_rearms_a_healed_transient_fault(
+    lab: FailureLab,
+) -> None:
+    naiveRun = retryTransientSourceFault(lab, "runWithoutCleanup")
+    lab.runner.value = "PipelineContext"
+    engineRun = clicks(lab, 1)[0]
+    assert (naiveRun.retries, engineRun.retries) == (1, 1)
+    assert naiveRun.duplicates > 0 and engineRun.duplicates == 0
+    assert naiveRun.delivered - naiveRun.duplicates == engineRun.delivered
+
+
+def test_retries_cannot_rescue_a_permanent_fault_and_the_engine_gives_up_cleanly(
+    lab: FailureLab,
+) -> None:
+    failIn(lab, "source", "PipelineContext", atRecord=10)
+    lab.maxAttempts.value = 3
+    (run,) = clicks(lab, 1)
+    assert run.status == "failed" and run.retries == 2 and run.duplicates == 0
+    assert run.connectionsInUse == 0
+    assert any("attempt 3/3 failed" in line and "giving up" in line for line in lab.log)
+
+
+def test_a_stage_failure_is_not_retried(lab: FailureLab) -> None:
+    failIn(lab, "Normalizer", "PipelineContext")
+    lab.maxAttempts.value = 3
+    (run,) = clicks(lab, 1)
+    assert run.status == "failed" and run.retries == 0 and run.delivered == 5
+
+
+# -- the latency plot: each stage's own time in the last run --------------------------
+
+
+def test_each_run_keeps_its_stages_metrics_and_plots_their_percentiles(lab: FailureLab) -> None:
+    (run,) = clicks(lab, 1)
+    assert list(run.stageMetrics) == ["ThresholdFilter", "Normalizer"]
+    threshold, normalizer = run.stageMetrics.values()
+    assert threshold.recordsIn == 100 and threshold.recordsOut == normalizer.recordsIn
+    assert normalizer.recordsOut == run.delivered
+    assert all(m.outcome == "exhausted" and m.histogram.count for m in run.stageMetrics.values())
+    assert lab.latencyFigure is not None
+    axes = lab.latencyFigure.axes[0]
+    assert axes.get_title() == "Own time per record, by stage, run 1"
+    assert [tick.get_text() for tick in axes.get_xticklabels()] == ["ThresholdFilter", "Normalizer"]
+    assert [text.get_text() for text in axes.get_legend().get_texts()] == ["p50", "p95", "p99"]
+    assert len(axes.patches) == 6  # 2 stages x 3 percentiles
+    assert "LabRun(run=1" in repr(run) and "stageMetrics" not in repr(run)
+
+
+def test_the_latency_plot_says_when_there_is_nothing_to_show(lab: FailureLab) -> None:
+    assert lab.latencyFigure is not None
+    assert [t.get_text() for t in lab.latencyFigure.axes[0].texts] == ["No run yet"]
+    failIn(lab, "sink", "runWithoutCleanup", atRecord=3)  # the stages stay suspended
+    (run,) = clicks(lab, 1)
+    assert {m.outcome for m in run.stageMetrics.values()} == {"running"}
+    assert [t.get_text() for t in lab.latencyFigure.axes[0].texts] == [
+        "Run 1 timed no record: its stages were never closed"
+    ]
+    lab.runner.value = "PipelineContext"  # the engine closes them: what they saw is reported
+    (run,) = clicks(lab, 1)
+    assert {m.outcome for m in run.stageMetrics.values()} == {"closed"}
+    assert lab.latencyFigure.axes[0].get_title().endswith("run 2")

@@ -1,0 +1,223 @@
+"""``ConfigPlayground``: type a value per ``PipelineConfig`` field, see each descriptor's verdict.
+
+One text box per field. As you type, the text becomes a Python value
+(:func:`parseFieldText`: literals only, never ``eval``) and goes to the field's own
+descriptor (``validate``), then to the class's rule between fields (``checkFields``);
+each verdict is shown live: accepted, or the descriptor's exact message. When every
+verdict is an accept, the values are applied through the real descriptors
+(``config.replace(...)`` builds a new ``PipelineConfig``) and ``config`` shows the result.
+No validation is re-implemented here: change a descriptor, and the playground follows.
+
+>>> playground = ConfigPlayground()
+>>> playground.inputs["windowSize"].value = "0"
+>>> playground.verdicts["windowSize"].message
+'PipelineConfig.windowSize must be in [1, 10000], got 0'
+>>> playground.inputs["windowSize"].value = "25"
+>>> playground.inputs["filterMin"].value = "90"
+>>> playground.crossCheck.message
+'PipelineConfig: filterMin must be < filterMax, got 90.0 >= 80.0'
+>>> playground.inputs["filterMax"].value = "120"
+>>> playground.config
+PipelineConfig(samplingRateHz=100.0, windowSize=25, filterMin=90.0, filterMax=120.0)
+>>> playground.close()
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as widgets
+
+from .config import PipelineConfig
+from .plotting import PALETTE
+from .validators import validatedFields
+from .widgetkit import closeTree
+
+__all__ = ["ConfigPlayground", "Verdict", "parseFieldText"]
+
+#: Texts read as the special floats (any case, with or without a sign).
+SPECIAL_FLOATS = frozenset(
+    sign + word for sign in ("", "+", "-") for word in ("nan", "inf", "infinity")
+)
+CROSS_FIELD = "checkFields"
+
+
+def parseFieldText(text: str) -> Any:
+    """What a student typed, as the Python value a program would assign.
+
+    The rule: surrounding spaces are ignored; ``nan``, ``inf``, ``-inf`` and
+    ``infinity`` (any case) become floats; whatever Python's literal syntax reads
+    (:func:`ast.literal_eval`: ``10``, ``-5``, ``2.5``, ``1e3``, ``True``, ``None``,
+    ``'text'``) becomes that value; anything else stays the text itself, a ``str``.
+    Nothing is ever evaluated as code.
+
+    >>> [parseFieldText(t) for t in ["100", " 2.5 ", "-5", "1e3", "True", "nan", "-Inf"]]
+    [100, 2.5, -5, 1000.0, True, nan, -inf]
+    >>> [parseFieldText(t) for t in ["fast", "10.0", "", "__import__('os')"]]
+    ['fast', 10.0, '', "__import__('os')"]
+    """
+    stripped = text.strip()
+    if stripped.lower() in SPECIAL_FLOATS:
+        return float(stripped)
+    try:
+        return ast.literal_eval(stripped)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return stripped  # not a literal: the descriptor judges the text itself
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check's outcome: accepted (and what is stored), or the exact message of the refusal.
+
+    ``field`` is the field's name, or ``"checkFields"`` for the rule between fields;
+    ``value`` what was checked (for ``checkFields``, the valid fields' values).
+    """
+
+    field: str
+    value: Any
+    accepted: bool
+    message: str  # "accepted", or str(error) exactly as the descriptor raised it
+    errorType: str | None = None  # "TypeError" or "ValueError" when refused
+    stored: Any = None  # what the descriptor would store (ints become floats, say)
+
+
+def _judge(field: str, value: Any, check: Callable[[Any], Any]) -> Verdict:
+    """Call the real ``check`` on ``value``; its TypeError/ValueError is the refusal."""
+    try:
+        stored = check(value)
+    except (TypeError, ValueError) as error:
+        return Verdict(field, value, False, str(error), type(error).__name__)
+    return Verdict(field, value, True, "accepted", stored=stored)
+
+
+class ConfigPlayground:
+    """A text box per ``PipelineConfig`` field, each descriptor's verdict live, the valid config.
+
+    ``ConfigPlayground(config=None)`` starts from ``config`` (default
+    ``PipelineConfig(100.0, 10, 20.0, 80.0)``). Attributes:
+
+    - controls: ``inputs`` (field name → ``Text``), ``resetButton``; typing calls
+      ``onTextChanged``, Reset calls ``onReset`` (back to the starting values);
+    - displays: ``verdictLabels`` (field name → ``HTML``), ``crossLabel``, ``current``;
+    - results: ``verdicts`` (field name → :class:`Verdict`), ``crossCheck``
+      (:class:`Verdict` of ``checkFields``), ``config`` (the last valid config) and
+      ``applied`` (whether ``config`` holds what the boxes say).
+    """
+
+    def __init__(self, config: PipelineConfig | None = None) -> None:
+        self.config = PipelineConfig(100.0, 10, 20.0, 80.0) if config is None else config
+        self._start = self.config.asDict()
+        self._fields = validatedFields(type(self.config))
+        self.verdicts: dict[str, Verdict] = {}
+        self.crossCheck = Verdict(CROSS_FIELD, {}, True, "accepted")
+        self.applied = True
+        self._buildControls()
+        self.root = self._layout()
+        self.check()
+
+    def __repr__(self) -> str:
+        return f"ConfigPlayground({self.config!r})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle: dict[str, Any] = self.root._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)  # short and stable, for nbval and plain consoles
+        return bundle
+
+    def _buildControls(self) -> None:
+        style = {"description_width": "9em"}
+        self.inputs = {
+            name: widgets.Text(
+                value=str(value), description=name, style=style, layout={"width": "22em"}
+            )
+            for name, value in self._start.items()
+        }
+        self.verdictLabels = {name: widgets.HTML() for name in self.inputs}
+        self.crossLabel = widgets.HTML()
+        self.current = widgets.HTML()
+        self.resetButton = widgets.Button(description="Reset", icon="undo")
+        for box in self.inputs.values():
+            box.observe(self.onTextChanged, names="value")
+        self.resetButton.on_click(self.onReset)
+
+    def _layout(self) -> Any:
+        owner = type(self.config).__name__
+        return widgets.VBox(
+            [
+                widgets.HTML(
+                    f"<b>ConfigPlayground</b>: type values, the {owner} descriptors judge"
+                ),
+                *(
+                    widgets.HBox([box, self.verdictLabels[name]])
+                    for name, box in self.inputs.items()
+                ),
+                self.crossLabel,
+                self.current,
+                self.resetButton,
+            ]
+        )
+
+    # -- callbacks and actions ---------------------------------------------------------
+
+    def onTextChanged(self, change: object = None) -> None:
+        """A box changed: judge every value again (see :meth:`check`)."""
+        self.check()
+
+    def onReset(self, button: object = None) -> None:
+        """The Reset button: the starting values back in the boxes."""
+        for name, box in self.inputs.items():
+            box.value = str(self._start[name])
+
+    def check(self) -> dict[str, Verdict]:
+        """Judge each box's value by its descriptor and the pair rule; apply if all accept."""
+        values = {name: parseFieldText(box.value) for name, box in self.inputs.items()}
+        self.verdicts = {
+            name: _judge(name, values[name], field.validate) for name, field in self._fields.items()
+        }
+        valid = {name: v.stored for name, v in self.verdicts.items() if v.accepted}
+        checkFields = getattr(type(self.config), CROSS_FIELD, None)
+        if checkFields is not None:
+            self.crossCheck = _judge(CROSS_FIELD, valid, checkFields)
+        self.applied = len(valid) == len(values) and self.crossCheck.accepted
+        if self.applied and valid != self.config.asDict():
+            # Through the real descriptors, every field checked together: a new config.
+            self.config = self.config.replace(**values)
+        self._show()
+        return self.verdicts
+
+    def close(self) -> None:
+        """Close the widgets (their views disappear from the page)."""
+        closeTree(self.root)
+
+    # -- showing results ---------------------------------------------------------------
+
+    def _show(self) -> None:
+        for name, verdict in self.verdicts.items():
+            self.verdictLabels[name].value = _verdictHtml(verdict)
+        partial = len(self.crossCheck.value) < len(self.verdicts)
+        note = " <i>(compared among the valid fields)</i>" if partial else ""
+        rule = f"{type(self.config).__name__}.{CROSS_FIELD}"
+        self.crossLabel.value = (
+            f"rules between fields ({rule}): {_verdictHtml(self.crossCheck)}{note}"
+        )
+        state = "applied" if self.applied else "the last valid one: fix the refused values to apply"
+        self.current.value = (
+            f"<div class='configplayground-config'>config = "
+            f"<code>{html.escape(repr(self.config))}</code> <i>({state})</i></div>"
+        )
+
+
+def _verdictHtml(verdict: Verdict) -> str:
+    if verdict.accepted:
+        stored = "" if verdict.field == CROSS_FIELD else f" (stored {verdict.stored!r})"
+        return (
+            f"<span class='configplayground-verdict' style='color:{PALETTE[2]}'>"
+            f"✓ accepted{html.escape(stored)}</span>"
+        )
+    return (
+        f"<span class='configplayground-verdict' style='color:{PALETTE[3]}'>"
+        f"✗ {verdict.errorType}: {html.escape(verdict.message)}</span>"
+    )
