@@ -57,8 +57,9 @@ def _texts(cell: nbformat.NotebookNode) -> list[str]:
 
 def test_the_series_exists_in_order() -> None:
     names = [p.stem for p in LESSONS]
-    assert names == SERIES[: len(names)], "lessons must be the first notebooks of the series"
-    assert len(names) >= 3
+    # Lessons are written in parallel, so a later one may land before an earlier one.
+    assert names == [name for name in SERIES if name in names], "only the series' notebooks"
+    assert names[:3] == SERIES[:3]
 
 
 @pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
