@@ -140,6 +140,61 @@ def _labelStages(axes: Axes, stages: Mapping[str, StageMetrics]) -> None:
     axes.set_xticks(range(len(stages)), list(stages), rotation=15 if len(stages) > 4 else 0)
 
 
+# -- who spends the time: a run's timeline (notebook 04) --------------------------------
+
+__all__ += ["plotTimeline"]  # kept beside the block it exports
+
+
+def plotTimeline(
+    lanes: Mapping[str, Sequence[tuple[float, float]]],
+    *,
+    timers: Sequence[str] = (),
+    title: str = "Who spends the time",
+) -> Figure:
+    """One lane per component (top to bottom): its busy intervals, in ms, as bars.
+
+    ``lanes`` maps a label to ``(startSeconds, endSeconds)`` intervals, e.g. the
+    ``spans`` of a :class:`~pipeline_lib.testing.FakeClock`. Lanes named in ``timers``
+    are what a timer measured rather than work done: drawn hatched in outline, each
+    interval labelled with its length.
+
+    >>> figure = plotTimeline({"Parser": [(0.0, 0.001)], "slide timer": [(0.001, 0.011)]},
+    ...                       timers=["slide timer"])
+    >>> axes = figure.axes[0]
+    >>> axes.get_xlabel(), [t.get_text() for t in axes.get_yticklabels()]
+    ('time (ms)', ['Parser', 'slide timer'])
+    """
+    if not lanes:
+        raise ValueError("plotTimeline: lanes is empty; give at least one label -> intervals")
+    unknown = [name for name in timers if name not in lanes]
+    if unknown:
+        raise ValueError(f"plotTimeline: timers {unknown} are not lanes; lanes are {list(lanes)}")
+    figure, axes = newFigure(title, "time (ms)", "", size=(9.0, 0.55 * len(lanes) + 1.6))
+    colors = iter(PALETTE)
+    for row, (label, intervals) in enumerate(lanes.items()):
+        bars = [(start * 1000.0, (end - start) * 1000.0) for start, end in intervals]
+        if label in timers:
+            axes.broken_barh(
+                bars, (row - 0.35, 0.7), facecolor="white", edgecolor=PALETTE[7], hatch="///"
+            )
+            for start, width in bars:
+                axes.annotate(
+                    f"{width:g} ms",
+                    (start + width / 2, row),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+                )
+        else:
+            axes.broken_barh(bars, (row - 0.35, 0.7), facecolor=next(colors, PALETTE[7]))
+    axes.set_yticks(range(len(lanes)), list(lanes))
+    axes.set_ylim(len(lanes) - 0.5, -0.5)  # the first lane on top, like a table
+    axes.grid(True, axis="x", color="#dddddd", linewidth=0.8)
+    axes.grid(False, axis="y")
+    return figure
+
+
 # -- open resources over repeated runs (notebooks 01 and 02) ------------------------------
 
 __all__ += ["plotOpenResources"]  # kept beside the block it exports
