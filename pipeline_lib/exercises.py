@@ -602,8 +602,8 @@ def _noSleep(seconds: float) -> None:
 
 
 @exerciseCheck(
-    hint="give stream a keyword resumeAfter=0 and pass it to the query as its OFFSET: "
-    "'... ORDER BY rowid LIMIT -1 OFFSET ?', (resumeAfter,)"
+    hint="give stream a keyword resumeAfter=0 and let the query skip that many rows: SQL's "
+    "OFFSET does it (SQLite wants a LIMIT before it; LIMIT -1 means no limit)"
 )
 def checkResumableSource(sourceClass: Any) -> Verdict:
     """Exercise 05.1: ``stream(resumeAfter=k)`` skips k rows; under retries, each row once."""
@@ -754,12 +754,12 @@ def checkRetryBudget(policy: Any) -> Verdict:
     require(nominal[0] <= 1.0, f"the first wait is {nominal[0]:g} s; a blip needs <= 1 s")
     require(max(nominal) <= 15.0, f"one wait lasts {max(nominal):g} s; keep each <= 15 s")
     require(sum(nominal) <= 60.0, f"the waits may total {sum(nominal):g} s, over the 60 s budget")
-    require(policy.jitter >= 0.1, f"jitter is {policy.jitter}: the 200 hubs retry in lockstep")
     require(
         sum(shortest) >= 20.0,
-        f"with the shortest jitter draws the waits total {sum(shortest):.1f} s: a 20 s outage "
-        "outlasts every attempt",
+        f"at their shortest (jitter drawing low) the waits total {sum(shortest):.1f} s: a 20 s "
+        "outage outlasts every attempt",
     )
+    require(policy.jitter >= 0.1, f"jitter is {policy.jitter}: the 200 hubs retry in lockstep")
     clock = _FakeClock()
 
     def stream(resumeAfter: int = 0) -> Iterator[int]:
@@ -775,6 +775,6 @@ def checkRetryBudget(policy: Any) -> Verdict:
     require(records == list(range(10)), f"the stream delivered {records}")
     return correct(
         f"waits of {nominal[0]:g} to {max(nominal):g} s, {sum(shortest):.1f} to "
-        f"{sum(nominal):.1f} s in total: a 20 s outage is ridden out "
-        f"({retried.retryStats.retries} retries, {clock.now:.1f} s of fake time)"
+        f"{sum(nominal):.1f} s in total: a 20 s outage is ridden out, and the job gives "
+        "up within its budget"
     )

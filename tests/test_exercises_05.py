@@ -149,7 +149,11 @@ def test_a_policy_within_budget_that_outlasts_the_outage_passes() -> None:
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        (RetryPolicy(), "jitter is 0.0"),  # the slide's defaults: 2 s in total, no jitter
+        (RetryPolicy(), "the waits total 2.0 s"),  # the slide's defaults
+        (
+            RetryPolicy(maxAttempts=7, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=15.0),
+            "jitter is 0.0",
+        ),
         (RetryPolicy(maxAttempts=3, delaySeconds=1.0, jitter=0.5), "total 1.0 s"),
         (RetryPolicy(maxAttempts=1), "maxAttempts=1 never retries"),
         (RetryPolicy(maxAttempts=5, delaySeconds=10.0, jitter=0.2), "the first wait is 10 s"),
