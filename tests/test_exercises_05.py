@@ -1,0 +1,194 @@
+"""Notebook 05's checks: a right answer gets ✅, wrong ones a ❌ with a hint, never an exception."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pipeline_lib import ConnectionPool, RetryPolicy, SensorReading
+from pipeline_lib.exercises import HUB_ERRORS, checkResumableSource, checkRetryBudget, checkRetryOn
+from pipeline_lib.retrypolicy import isTransientOSError
+
+QUERY = "SELECT sensorId, timestamp, value FROM readings ORDER BY rowid"
+
+# -- exercise 1: a resumable source ------------------------------------------------------
+
+
+class HubReadings:
+    """The notebook's starter: correct, but not resumable."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    def stream(self) -> Iterator[SensorReading]:
+        with self.pool.connection(holder="HubReadings") as conn:
+            for row in conn.execute(QUERY):
+                yield SensorReading(*row)
+
+
+class ResumableHubReadings(HubReadings):
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        with self.pool.connection(holder="HubReadings") as conn:
+            for row in conn.execute(QUERY + " LIMIT -1 OFFSET ?", (resumeAfter,)):
+                yield SensorReading(*row)
+
+
+class SkippingHubReadings(HubReadings):
+    """Correct, though it reads the skipped rows: the check accepts it."""
+
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        yield from itertools.islice(HubReadings.stream(self), resumeAfter, None)
+
+
+class IgnoresResumeAfter(HubReadings):
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        return HubReadings.stream(self)
+
+
+class OffByOne(HubReadings):
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        with self.pool.connection(holder="HubReadings") as conn:
+            offset = max(resumeAfter - 1, 0)
+            for row in conn.execute(QUERY + " LIMIT -1 OFFSET ?", (offset,)):
+                yield SensorReading(*row)
+
+
+class LeaksItsConnection(HubReadings):
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        conn = self.pool.acquire(holder="LeaksItsConnection")
+        yield from (SensorReading(*row) for row in conn.execute(QUERY).fetchall()[resumeAfter:])
+
+
+class NoStream:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+
+@pytest.mark.parametrize("answer", [ResumableHubReadings, SkippingHubReadings])
+def test_a_source_that_resumes_correctly_passes(answer: type) -> None:
+    verdict = checkResumableSource(answer)
+    assert verdict, verdict
+    assert "exactly once" in str(verdict)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (HubReadings, "takes no resumeAfter keyword"),
+        (IgnoresResumeAfter, "stream(resumeAfter=1) gave 200 readings, expected the 199"),
+        (OffByOne, "stream(resumeAfter=1) gave 200 readings"),
+        (LeaksItsConnection, "PoolExhausted"),
+        (NoStream, "NoStream(pool) has no stream() method"),
+        (object, "your code raised TypeError"),
+    ],
+)
+def test_a_source_that_does_not_resume_fails_with_the_reason(answer: Any, expected: str) -> None:
+    verdict = checkResumableSource(answer)
+    assert not verdict
+    assert expected in str(verdict), str(verdict)
+    assert "OFFSET" in str(verdict)  # the hint
+
+
+# -- exercise 2: retryOn -----------------------------------------------------------------
+
+
+def transientOrLocked(error: BaseException) -> bool:
+    return isTransientOSError(error) or (
+        isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+    )
+
+
+def test_a_predicate_that_tells_locked_from_missing_passes() -> None:
+    verdict = checkRetryOn(transientOrLocked)
+    assert verdict, verdict
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (OSError, "it retries FileNotFoundError"),
+        (isTransientOSError, "it does not retry OperationalError('database is locked')"),
+        (
+            (ConnectionError, TimeoutError, sqlite3.OperationalError),
+            "it retries OperationalError('no such table: readings')",
+        ),
+        (lambda error: True, "it retries FileNotFoundError"),
+        ("OSError", "RetryPolicy.retryOn must be"),
+        (lambda: True, "your code raised TypeError"),
+    ],
+)
+def test_a_wrong_retry_on_fails_with_the_reason(answer: Any, expected: str) -> None:
+    verdict = checkRetryOn(answer)
+    assert not verdict
+    assert expected in str(verdict), str(verdict)
+    assert "predicate" in str(verdict)  # the hint
+
+
+def test_the_hub_errors_are_four_transient_and_four_permanent() -> None:
+    assert len(HUB_ERRORS) == 8
+    assert sum(transientOrLocked(error) for error in HUB_ERRORS) == 4
+
+
+# -- exercise 3: a retry budget ----------------------------------------------------------
+
+GOOD = RetryPolicy(
+    maxAttempts=7, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=15.0, jitter=0.25, seed=5
+)
+
+
+def test_a_policy_within_budget_that_outlasts_the_outage_passes() -> None:
+    verdict = checkRetryBudget(GOOD)
+    assert verdict, verdict
+    assert "33.8 to 45.0 s in total" in str(verdict)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (RetryPolicy(), "the waits total 2.0 s"),  # the slide's defaults
+        (
+            RetryPolicy(maxAttempts=7, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=15.0),
+            "jitter is 0.0",
+        ),
+        (RetryPolicy(maxAttempts=3, delaySeconds=1.0, jitter=0.5), "total 1.0 s"),
+        (RetryPolicy(maxAttempts=1), "maxAttempts=1 never retries"),
+        (RetryPolicy(maxAttempts=5, delaySeconds=10.0, jitter=0.2), "the first wait is 10 s"),
+        (RetryPolicy(maxAttempts=8, delaySeconds=1.0, backoff=2.0, jitter=0.2), "lasts 64 s"),
+        (
+            RetryPolicy(maxAttempts=12, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=15.0),
+            "may total 120 s",
+        ),
+        (
+            RetryPolicy(
+                maxAttempts=6, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=15.0, jitter=1.0
+            ),
+            "total 0.0 s",
+        ),
+        ({"maxAttempts": 7}, "expected a pipeline_lib.RetryPolicy, got dict"),
+    ],
+)
+def test_a_policy_over_budget_or_too_short_fails_with_the_reason(
+    answer: Any, expected: str
+) -> None:
+    verdict = checkRetryBudget(answer)
+    assert not verdict
+    assert expected in str(verdict), str(verdict)
+
+
+def test_a_policy_that_gives_up_before_the_hub_is_back_fails_in_the_real_run() -> None:
+    # Right on paper only if one retries a TimeoutError: this one does not.
+    policy = RetryPolicy(
+        maxAttempts=7,
+        delaySeconds=1.0,
+        backoff=2.0,
+        maxDelaySeconds=15.0,
+        jitter=0.25,
+        retryOn=ConnectionError,
+    )
+    verdict = checkRetryBudget(policy)
+    assert not verdict
+    assert "your code raised TimeoutError" in str(verdict)
