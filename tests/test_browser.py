@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from browser_harness import (
     saveScreenshot,
     waitForIdleKernel,
 )
+
+SERIES = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def test_a_missing_chromium_skips_but_fails_when_ci_requires_a_browser(
@@ -175,3 +178,67 @@ def test_latency_dashboard_and_config_playground_answer_in_the_browser(
     playground.locator(".configplayground-config", has_text="windowSize=25").wait_for()
     saveScreenshot(playground, "configplayground_verdicts")
     print(f"\nbrowser: LatencyDashboard slider move to redrawn plot {redraw:.2f}s")
+
+
+def waitForRunAll(page: Any, timeout: float = 90.0) -> None:
+    """Wait until Run All has run every cell: prompts go to ``[*]``, then all have numbers.
+
+    The stored notebook already shows numbered prompts (and its saved widget state), so
+    the wait starts from the queued ``[*]`` that Run All sets, never from stored outputs.
+    """
+    prompts = ".jp-Notebook .jp-CodeCell .jp-InputPrompt"
+    page.wait_for_function(
+        "sel => [...document.querySelectorAll(sel)].some(p => p.textContent.includes('*'))",
+        arg=prompts,
+        timeout=timeout * 1000,
+    )
+    page.wait_for_function(
+        "sel => [...document.querySelectorAll(sel)].every(p => /\\[\\d+\\]/.test(p.textContent))",
+        arg=prompts,
+        timeout=timeout * 1000,
+    )
+    waitForIdleKernel(page, timeout)
+
+
+@pytest.mark.browser
+def test_series_notebook_06_runs_all_then_its_failure_lab_answers_a_real_click(
+    chromium: Any, jupyterLab: JupyterLabServer
+) -> None:
+    """notebooks/06 as a student meets it: Run All in Lab, then Run in the lab redraws."""
+    shutil.copytree(  # the series' folder, beside the demo notebook in the served copy
+        SERIES, jupyterLab.root / "series", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        started = time.perf_counter()
+        openNotebook(page, jupyterLab, "series/06_three_layers.ipynb")
+        opened = time.perf_counter() - started
+        runAllCells(page)
+        waitForRunAll(page)
+        ranAll = time.perf_counter() - started
+        stderr = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        )
+        assert stderr.count() == 0, stderr.first.inner_text()
+        page.locator(".latencydashboard-bottleneck", has_text="WindowAverage").wait_for()
+
+        # The cells left the lab after two retried runs; a real click adds a third. Text is
+        # read as textContent: Lab skips rendering cells out of view (innerText is then "").
+        lab = page.locator(".widget-vbox", has_text="FailureLab").first
+        summary = lab.locator(".failurelab-summary")
+        summary.filter(has_text="Run 2 (PipelineContext)").wait_for()
+        assert "duplicates 0" in str(summary.text_content())
+        clicked = clickRunAndWait(lab, 3)  # waits for the new summary and a new plot image
+        text = str(summary.text_content())
+        assert "Run 3 (PipelineContext) completed" in text
+        assert "records delivered 962" in text and "connections in use 0 of 4" in text
+        assert "run 3: PipelineContext" in str(lab.locator(".widget-output").text_content())
+        saveScreenshot(lab, "notebook06_failurelab_run3")
+    finally:
+        context.close()
+    print(
+        f"\nbrowser: notebook 06 opened in {opened:.1f}s, Run All done at {ranAll:.1f}s; "
+        f"Run click to redrawn plot {clicked:.2f}s"
+    )
