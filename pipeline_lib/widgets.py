@@ -233,8 +233,8 @@ class FailureLab:
         )
         self.runButton.on_click(self.onRun)
         self.resetButton.on_click(self.onReset)
-        settings = (self.where, self.trigger, self.atRecord, self.rate, self.permanence)
-        for control in (*settings, self.failTimes, self.runner, self.maxAttempts, self.records):
+        self._faultKey: tuple[object, ...] = ()
+        for control in self._settingControls():
             control.observe(self.onSettingsChanged, names="value")
         self.onSettingsChanged()
 
@@ -259,13 +259,27 @@ class FailureLab:
 
     def onSettingsChanged(self, change: object = None) -> None:
         """A setting changed: the next Run gets a fresh fault; grey out what is moot."""
-        self._fault = None
+        # A browser echoes slider values back rounded to the slider's step (0.01 may
+        # return as 0.010000000000000002): that is not a new setting, and re-arming
+        # the fault would make a healed transient fault fail again.
+        key = tuple(
+            round(c.value, 9) if isinstance(c.value, float) else c.value
+            for c in self._settingControls()
+        )
+        if key != self._faultKey:
+            self._fault, self._faultKey = None, key
         self.atRecord.max = self.records.value - 1
         failing = self.where.value != "nowhere"
         self.trigger.disabled = self.permanence.disabled = not failing
         self.atRecord.disabled = not failing or self.trigger.value != "record"
         self.rate.disabled = not failing or self.trigger.value != "rate"
         self.failTimes.disabled = not failing or self.permanence.value != "transient"
+
+    def _settingControls(self) -> tuple[Any, ...]:
+        return (
+            self.where, self.trigger, self.atRecord, self.rate, self.permanence,
+            self.failTimes, self.runner, self.maxAttempts, self.records,
+        )  # fmt: skip
 
     def onRun(self, button: object = None) -> None:
         """The Run button: one run with the current settings (see :meth:`run`)."""

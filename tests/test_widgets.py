@@ -366,3 +366,16 @@ def test_the_latency_plot_says_when_there_is_nothing_to_show(lab: FailureLab) ->
     (run,) = clicks(lab, 1)
     assert {m.outcome for m in run.stageMetrics.values()} == {"closed"}
     assert lab.latencyFigure.axes[0].get_title().endswith("run 2")
+
+
+def test_a_slider_value_echoed_back_rounded_does_not_rearm_a_healed_fault() -> None:
+    lab = FailureLab(renderPngs=False)
+    lab.where.value = "source"
+    lab.permanence.value = "transient"
+    lab.maxAttempts.value = 3
+    first = lab.run()
+    lab.rate.value = lab.rate.value + 1e-15  # what a browser's rounding sends back
+    second = lab.run()
+    assert first.retries == 1
+    assert second.retries == 0 and second.status == "completed"
+    lab.close()
