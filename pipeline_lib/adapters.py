@@ -19,35 +19,23 @@ wraps, opens and closes whatever the wrapped component owns, and shows it as
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import TracebackType
 from typing import Any
 
-from .cleanup import CleanupStack, openComponent
-from .metrics import measuredStage
+from .cleanup import ComponentWrapper
+from .metrics import StageMetrics, measuredStage
 from .resume import resumeStream
 from .retry import retryOnFailure
 
 __all__ = ["MeasuredStage", "RetriedSource", "isMeasured"]
 
 
-class _Adapter:
+class _Adapter(ComponentWrapper):
     """What both adapters share: the wrapped component, opened and closed with the adapter."""
 
-    def __init__(self, wrapped: Any) -> None:
-        self.wrapped = wrapped
-        self._cleanup = CleanupStack()
-
-    def __enter__(self) -> _Adapter:
-        openComponent(self._cleanup, self.wrapped, type(self.wrapped).__name__)
-        return self
-
-    def __exit__(
-        self,
-        excType: type[BaseException] | None,
-        excVal: BaseException | None,
-        excTb: TracebackType | None,
-    ) -> None:
-        self._cleanup.unwind(excVal)
+    @property
+    def wrapped(self) -> Any:
+        """The component this adapter stands in for."""
+        return self.component
 
 
 class MeasuredStage(_Adapter):
@@ -63,6 +51,12 @@ class MeasuredStage(_Adapter):
 
     def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
         return self._process(self.wrapped, inputStream)
+
+    @property
+    def metrics(self) -> StageMetrics | None:
+        """The metrics of the newest ``process`` call (``None`` before the first)."""
+        metrics: StageMetrics | None = getattr(self._process, "lastMetrics", None)
+        return metrics
 
 
 def _process(stage: Any, inputStream: Iterator[Any]) -> Iterator[Any]:

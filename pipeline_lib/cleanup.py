@@ -19,9 +19,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
-__all__ = ["CleanupStack", "closeIterator", "describeError", "openComponent", "ownsResource"]
+__all__ = [
+    "CleanupStack",
+    "ComponentWrapper",
+    "closeIterator",
+    "describeError",
+    "openComponent",
+    "ownsResource",
+]
 
 logger = logging.getLogger("pipeline_lib")
 
@@ -114,3 +122,29 @@ def describeError(error: BaseException) -> str:
     """``ValueError: boom`` (or just the type name when the message is empty)."""
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class ComponentWrapper:
+    """Base for wrappers around a pipeline component: opening and closing pass through.
+
+    A wrapper (a fault injector, a measuring or retrying adapter) stands in for the
+    component in the pipeline, so the engine opens and closes the *wrapper*; this
+    base opens the wrapped component with it and closes it with it, so that whatever
+    the component owns is still released.
+    """
+
+    def __init__(self, component: Any) -> None:
+        self.component = component
+        self._cleanup = CleanupStack()
+
+    def __enter__(self) -> Self:
+        openComponent(self._cleanup, self.component, type(self.component).__name__)
+        return self
+
+    def __exit__(
+        self,
+        excType: type[BaseException] | None,
+        excVal: BaseException | None,
+        excTb: TracebackType | None,
+    ) -> None:
+        self._cleanup.unwind(excVal)

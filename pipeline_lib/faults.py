@@ -46,10 +46,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
-from .cleanup import CleanupStack, closeIterator, openComponent
+from .cleanup import ComponentWrapper, closeIterator
 from .resume import resumeStream
 
 __all__ = ["Fault", "failSink", "failSource", "failStage"]
@@ -136,13 +135,12 @@ class Fault:
         return self.error(f"{message} ({total})")
 
 
-class _Faulty:
-    """What the three wrappers share: naming, and opening/closing the wrapped component."""
+class _Faulty(ComponentWrapper):
+    """What the three wrappers share: the fault, and naming the wrapped component."""
 
     def __init__(self, component: Any, fault: Fault) -> None:
-        self.component = component
+        super().__init__(component)
         self.fault = fault
-        self._cleanup = CleanupStack()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.component!r}, {self.fault!r})"
@@ -150,18 +148,6 @@ class _Faulty:
     @property
     def _where(self) -> str:
         return type(self.component).__name__
-
-    def __enter__(self) -> _Faulty:
-        openComponent(self._cleanup, self.component, self._where)
-        return self
-
-    def __exit__(
-        self,
-        excType: type[BaseException] | None,
-        excVal: BaseException | None,
-        excTb: TracebackType | None,
-    ) -> None:
-        self._cleanup.unwind(excVal)
 
 
 class FaultySource(_Faulty):

@@ -54,19 +54,19 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from . import naive
-from .cleanup import CleanupStack, describeError, openComponent
+from .adapters import MeasuredStage
+from .cleanup import ComponentWrapper, describeError
 from .configplayground import ConfigPlayground, Verdict, parseFieldText
 from .faults import Fault, failSink, failSource, failStage
 from .latencydashboard import LatencyDashboard
 from .lifecycle import PipelineContext
-from .metrics import StageMetrics, measuredStage
+from .metrics import StageMetrics
 from .plotting import PALETTE, newFigure, plotLatencyPercentiles, plotOpenResources
 from .resources import ConnectionPool, openDescriptorsOn, openFileDescriptors
 from .resume import resumeStream
@@ -390,7 +390,7 @@ class FailureLab:
 
     def _components(
         self, table: str, fault: Fault | None, received: ListSink
-    ) -> tuple[Any, list[_MeasuredStage], Any]:
+    ) -> tuple[Any, list[MeasuredStage], Any]:
         """Source, measured stages and sink, with the fault where chosen and the retry."""
         where = self.where.value
         source: Any = SqliteSource(self.pool, table=table)
@@ -407,7 +407,7 @@ class FailureLab:
             naiveRetry = self.runner.value == "runWithoutCleanup"
             source = _RetriedSource(source, self.maxAttempts.value, naiveRetry, self._sleep)
         measured = [
-            _MeasuredStage(stage, name) for stage, name in zip(stages, STAGE_NAMES, strict=True)
+            MeasuredStage(stage, name) for stage, name in zip(stages, STAGE_NAMES, strict=True)
         ]
         return source, measured, sink
 
@@ -557,27 +557,7 @@ def _latencyFigure(run: LabRun | None) -> Figure:
     return plotLatencyPercentiles(metrics, title=f"{title}, run {run.run}{partial}")
 
 
-class _Wrapper:
-    """A component wrapped by the lab: opening and closing pass through to it."""
-
-    def __init__(self, component: Any) -> None:
-        self.component = component
-        self._cleanup = CleanupStack()
-
-    def __enter__(self) -> _Wrapper:
-        openComponent(self._cleanup, self.component, type(self.component).__name__)
-        return self
-
-    def __exit__(
-        self,
-        excType: type[BaseException] | None,
-        excVal: BaseException | None,
-        excTb: TracebackType | None,
-    ) -> None:
-        self._cleanup.unwind(excVal)
-
-
-class _RetriedSource(_Wrapper):
+class _RetriedSource(ComponentWrapper):
     """The lab's source with its stream retried: the engine's decorator, or slide 10's.
 
     Both decorate the same function, which counts ``attempts`` and streams the source,
@@ -610,24 +590,3 @@ class _RetriedSource(_Wrapper):
 
     def stream(self) -> Iterator[Any]:
         return self._stream()
-
-
-class _MeasuredStage(_Wrapper):
-    """A stage measured by the engine's ``@measuredStage``; ``metrics``: its last run's."""
-
-    def __init__(self, stage: Any, stageName: str) -> None:
-        super().__init__(stage)
-        self.stageName = stageName
-
-        def process(owner: _MeasuredStage, inputStream: Iterator[Any]) -> Iterator[Any]:
-            return iter(owner.component.process(inputStream))
-
-        self._process = measuredStage(stageName)(process)
-
-    def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
-        return self._process(self, inputStream)
-
-    @property
-    def metrics(self) -> StageMetrics | None:
-        metrics: StageMetrics | None = getattr(self._process, "lastMetrics", None)
-        return metrics
