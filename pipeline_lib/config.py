@@ -291,20 +291,24 @@ def _readDocument(path: Path, problems: list[str]) -> object:
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
+def describeTomlError(error: tomllib.TOMLDecodeError) -> str:
+    """``line 3, column 9: invalid TOML: Invalid value`` from tomllib's message.
+
+    Python 3.11-3.13 put the position only in the message: ``... (at line 3, column 9)``.
+    """
+    message = str(error).splitlines()[0]
+    position = _TOML_POSITION.search(message)
+    if position is None:
+        return f"invalid TOML: {message}"
+    line, column = position.groups()
+    return f"line {line}, column {column}: invalid TOML: {message[: position.start()]}"
+
+
 def _parseToml(text: str, problems: list[str]) -> object:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        # Python 3.11-3.13 put the position only in the message: "... (at line 3, column 9)".
-        message = str(error).splitlines()[0]
-        position = _TOML_POSITION.search(message)
-        if position is None:
-            problems.append(f"invalid TOML: {message}")
-        else:
-            line, column = position.groups()
-            problems.append(
-                f"line {line}, column {column}: invalid TOML: {message[: position.start()]}"
-            )
+        problems.append(describeTomlError(error))
         return _UNREADABLE
 
 

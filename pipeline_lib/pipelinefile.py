@@ -52,7 +52,6 @@ pipeline_lib.pipelinefile.PipelineFileError: <pipeline>: 3 problems
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,7 +60,7 @@ from typing import Any
 
 from .adapters import MeasuredStage, RetriedSource, isMeasured
 from .components import BuiltComponent, buildComponent
-from .config import ConfigError, PipelineConfig, didYouMean
+from .config import ConfigError, PipelineConfig, describeTomlError, didYouMean
 from .retrypolicy import validatePolicy
 
 __all__ = ["PipelineFileError", "PipelinePlan", "loadPipeline", "loadPipelineFile"]
@@ -132,7 +131,7 @@ def loadPipelineFile(path: str | os.PathLike[str]) -> PipelinePlan:
         problem = f"not UTF-8 text: byte {error.start} cannot be decoded"
         raise PipelineFileError([problem], path) from None
     except tomllib.TOMLDecodeError as error:
-        raise PipelineFileError([_describeSyntaxError(error)], path) from None
+        raise PipelineFileError([describeTomlError(error)], path) from None
     return loadPipeline(document, path=path, baseFolder=path.parent)
 
 
@@ -317,16 +316,3 @@ def _describeRetry(options: Mapping[str, Any]) -> str:
 def _inner(component: Any) -> Any:
     """The component a measuring or retrying adapter wraps (itself when not wrapped)."""
     return getattr(component, "wrapped", component)
-
-
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-
-
-def _describeSyntaxError(error: tomllib.TOMLDecodeError) -> str:
-    """``line 3, column 9: invalid TOML: Invalid value`` from tomllib's message."""
-    message = str(error)
-    position = _TOML_POSITION.search(message)
-    if position is None:
-        return f"invalid TOML: {message}"
-    line, column = position.groups()
-    return f"line {line}, column {column}: invalid TOML: {message[: position.start()]}"
