@@ -9,12 +9,17 @@ STAMP  := $(VENV)/.installed-stamp
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SANITIZE  := tests/nbval_sanitize.cfg
 
-.PHONY: lab test lint typecheck unit notebooks-check notebooks bench clean
+.PHONY: lab test lint typecheck unit notebooks-check notebooks bench site clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The site's and the slides' JavaScript (widget renderer, reveal.js), from web/package-lock.json.
+WEB_STAMP := web/node_modules/.package-lock.json
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
 
 ## make lab: open the notebook series in JupyterLab (127.0.0.1, token in the printed URL)
 lab: $(STAMP)
@@ -30,7 +35,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python -m pytest
 
 notebooks-check: $(STAMP)
@@ -47,5 +52,9 @@ bench: $(STAMP)
 	    echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
 	done
 
+## make site: the series as a static website (build/site/_build/html/index.html), offline
+site: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python scripts/build_site.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) web/node_modules build .pytest_cache .mypy_cache .ruff_cache .hypothesis
