@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SANITIZE  := tests/nbval_sanitize.cfg
 
-.PHONY: lab test lint typecheck unit notebooks-check notebooks bench site clean
+.PHONY: lab test lint typecheck unit notebooks-check notebooks bench site slides clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench: $(STAMP)
 ## make site: the series as a static website (build/site/_build/html/index.html), offline
 site: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python scripts/build_site.py
+
+## make slides: each notebook's core path as an offline reveal.js deck (build/slides/index.html)
+slides: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python scripts/build_slides.py
 
 clean:
 	rm -rf $(VENV) web/node_modules build .pytest_cache .mypy_cache .ruff_cache .hypothesis
