@@ -175,7 +175,7 @@ def test_without_the_config_layer_a_bad_file_is_accepted_and_fails_later_one_pro
 
 def test_without_the_retry_one_transient_fault_fails_the_run(pool: ConnectionPool) -> None:
     source = failSource(SqliteSource(pool), Fault(atRecord=100, times=1))
-    with pytest.raises(OSError, match="transient"), PipelineContext(source) as ctx:
+    with pytest.raises(OSError, match="injected failure"), PipelineContext(source) as ctx:
         ctx.run(sink=ListSink())
     assert pool.inUse == 0
 
