@@ -146,9 +146,8 @@ def test_a_permanent_failure_reaches_the_caller_as_itself_with_a_note(pool: Conn
         def stream(self, resumeAfter: int = 0) -> Iterator[Any]:
             return source.stream(resumeAfter=resumeAfter)
 
-    with pytest.raises(ConnectionResetError) as caught:
-        with PipelineContext(Hub()) as ctx:
-            ctx.run(sink=ListSink())
+    with pytest.raises(ConnectionResetError) as caught, PipelineContext(Hub()) as ctx:
+        ctx.run(sink=ListSink())
     error = caught.value
     assert error.__cause__ is None and error.__context__ is None
     assert "retryOnFailure gave up" in error.__notes__[0]

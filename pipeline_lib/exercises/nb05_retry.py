@@ -16,6 +16,7 @@ from ..retry import retryOnFailure
 from ..retrypolicy import RetryPolicy
 from ..sinks import ListSink
 from ..sources import SqliteSource
+from ..testing import FakeClock
 from .scratch import (
     describeHeld,
     quietLogging,
@@ -254,16 +255,6 @@ def _recordsDelivered(retryOn: Any, error: Exception) -> list[int]:
     return delivered
 
 
-class _FakeClock:
-    """Time that passes only when the retry sleeps: an outage without waiting for it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @exerciseCheck(hint="the waits must grow, stay bounded, and vary from job to job")
 def checkRetryBudget(policy: Any) -> Verdict:
     """Exercise 05.3: a policy that rides out a 20 s outage, within a 60 s budget."""
@@ -307,7 +298,7 @@ def checkRetryBudget(policy: Any) -> Verdict:
         f"jitter is {policy.jitter}: the 200 hubs retry in lockstep",
         hint="200 jobs that failed together retry together unless each draws its own waits",
     )
-    clock = _FakeClock()
+    clock = FakeClock()
 
     def stream(resumeAfter: int = 0) -> Iterator[int]:
         for number in range(resumeAfter, 10):
