@@ -30,7 +30,7 @@ from pipeline_lib import (
     naive,
     retryOnFailure,
 )
-from pipeline_lib.faults import Fault, failSink, failSource
+from pipeline_lib.faults import Fault, failSource
 from pipeline_lib.leaks import makeSensorDatabase
 from pipeline_lib.naive import runWithoutCleanup
 
@@ -182,9 +182,15 @@ def test_without_the_retry_one_transient_fault_fails_the_run(pool: ConnectionPoo
 def test_without_lifecycle_a_failed_run_leaks_while_its_exception_is_kept(
     pool: ConnectionPool, noCycleCollector: None
 ) -> None:
+    class FullDisk:
+        def consume(self, stream: Iterator[Any]) -> None:
+            for row, _ in enumerate(stream):
+                if row == 100:
+                    raise OSError(28, "No space left on device")
+
     kept: list[BaseException] = []
     for managed in (True, False):
-        sink = failSink(ListSink(), Fault(atRecord=100))
+        sink = FullDisk()
         try:
             if managed:
                 with PipelineContext(SqliteSource(pool)) as ctx:
