@@ -189,7 +189,7 @@ def checkRetryOn(retryOn: Any) -> Verdict:
     require(
         not wrongly,
         f"it retries {_described([HUB_ERRORS[i] for i in wrongly])}, which waiting cannot heal",
-        hint=_PERMANENT_HINTS[wrongly[-1]] if wrongly else None,
+        hint="; ".join(_PERMANENT_HINTS[i] for i in wrongly) if wrongly else None,
     )
     require(
         not missed,

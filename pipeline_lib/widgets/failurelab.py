@@ -69,7 +69,7 @@ from ..sinks import ListSink, SqliteSink
 from ..sources import SensorSource, SqliteSource
 from ..stages import Normalizer, ThresholdFilter
 from .kit import ShownAsRoot, capturedLog, closeTree, showFigure, toggles
-from .labparts import HeldSeries, LabRun, WidgetProgress, latencyFigure
+from .labparts import HeldSeries, LabRun, WidgetProgress, latencyFigure, latencyNote
 
 __all__ = [
     "HELD_LABEL",
@@ -110,11 +110,14 @@ class FailureLab(ShownAsRoot):
     - controls: ``where``, ``trigger`` (``"record"`` or ``"rate"``), ``atRecord``, ``rate``,
       ``permanence`` (``"transient"`` or ``"permanent"``), ``failTimes``, ``runner``,
       ``maxAttempts`` (1: no retry), ``records``, ``runButton``, ``resetButton``;
-    - displays: ``progress``, ``summary`` (HTML), ``plot`` (PNG ``Image``: resources
-      held), ``latencyPlot`` (PNG ``Image``: own time per stage), ``logOutput``;
-    - results: ``lastRun`` and ``history`` (:class:`LabRun`, with ``retries`` and
-      ``stageMetrics``), ``log`` (lines), ``figure`` and ``latencyFigure`` (the last
-      plotted Figures), ``heldErrors``, ``waits``, ``pool``.
+    - displays: ``instructions`` (the steps to try), ``progress``, ``summary`` (HTML),
+      ``plot`` (PNG ``Image``: resources held), ``latencyNote`` (why there is no latency
+      chart), ``latencyPlot`` (PNG ``Image``: own time per stage), ``logOutput``; a chart
+      with nothing to show is hidden;
+    - results: ``lastRun`` and ``history`` (:class:`LabRun`, with ``retries``,
+      ``stageMetrics`` and ``advice``), ``log`` (lines), ``figure`` and ``latencyFigure``
+      (the Figures of the runs so far, built when first asked for), ``heldErrors``,
+      ``waits``, ``pool``.
 
     A fault lives until a setting (runner and attempts included) changes or Reset, so
     a transient fault that failed ``failTimes`` times has healed: press Run again and
@@ -159,8 +162,7 @@ class FailureLab(ShownAsRoot):
         self.lastRun: LabRun | None = None
         self.log: list[str] = []
         self.heldErrors: list[BaseException] = []
-        self.figure: Figure | None = None
-        self.latencyFigure: Figure | None = None
+        self._figures: tuple[Figure, Figure | None] | None = None  # built when first needed
         self.waits: list[float] = []
         self.renderPngs = renderPngs
         self._sleep = self.waits.append if sleep is None else sleep
@@ -337,7 +339,6 @@ class FailureLab(ShownAsRoot):
             error = self._execute(source, [tap, *measured], sink, pipelineId=f"lab-run-{number}")
         seconds = time.perf_counter() - started
         self.progress.value = tap.count
-        gc.collect()  # count only what something still holds, not garbage awaiting collection
         record = LabRun(
             run=number,
             runner=self.runner.value,
@@ -483,17 +484,32 @@ class FailureLab(ShownAsRoot):
 
     def _redraw(self) -> None:
         """Summary and plots; a chart with nothing to show is hidden, and a line says why."""
-        self.figure = self._heldFigure()
-        self.latencyFigure, note = latencyFigure(self.lastRun)
+        self._figures = None
+        note = latencyNote(self.lastRun)
         self.latencyNote.value = f"<i>{html.escape(note)}</i>" if note else ""
         self.plot.layout.display = None if self.history else "none"
-        self.latencyPlot.layout.display = None if self.latencyFigure else "none"
+        self.latencyPlot.layout.display = None if self.lastRun and not note else "none"
         if self.renderPngs:
             if self.history:
                 showFigure(self.figure, self.plot)
             if self.latencyFigure is not None:
                 showFigure(self.latencyFigure, self.latencyPlot)
         self.summary.value = self._summaryHtml()
+
+    @property
+    def figure(self) -> Figure:
+        """The held-resources plot of the runs so far (built on first use after a run)."""
+        return self._builtFigures()[0]
+
+    @property
+    def latencyFigure(self) -> Figure | None:
+        """The last run's own time per stage; None when it timed no record (see latencyNote)."""
+        return self._builtFigures()[1]
+
+    def _builtFigures(self) -> tuple[Figure, Figure | None]:
+        if self._figures is None:
+            self._figures = (self._heldFigure(), latencyFigure(self.lastRun))
+        return self._figures
 
     def _heldFigure(self) -> Figure:
         """The notebooks' leak plot, of this lab's runs: failures crossed, naive runs shaded."""

@@ -13,7 +13,7 @@ from ..cli.progress import ProgressBar
 from ..metrics import StageMetrics
 from ..plotting import plotLatencyPercentiles
 
-__all__ = ["HeldSeries", "LabRun", "WidgetProgress", "latencyFigure"]
+__all__ = ["HeldSeries", "LabRun", "WidgetProgress", "latencyFigure", "latencyNote"]
 
 
 @dataclass(frozen=True)
@@ -69,19 +69,25 @@ class HeldSeries:
     descriptorsOpened: list[int]
 
 
-def latencyFigure(run: LabRun | None) -> tuple[Figure | None, str]:
-    """The last run's own time per record by stage, and a line on it; no figure if empty."""
+def latencyNote(run: LabRun | None) -> str:
+    """Why the last run has no latency chart, in one line; ``""`` when it has one (or no run)."""
     if run is None:
-        return None, ""
+        return ""
     metrics = run.stageMetrics
-    suspended = any(m.outcome == "running" for m in metrics.values())
-    if not any(m.histogram.count for m in metrics.values()):
-        why = (
-            "its stages were left suspended, never closed"
-            if suspended
-            else ("it failed before its first record" if run.error else "no record reached a stage")
-        )
-        return None, f"No latency chart for run {run.run}: it timed no record ({why})."
+    if any(m.histogram.count for m in metrics.values()):
+        return ""
+    if any(m.outcome == "running" for m in metrics.values()):
+        why = "its stages were left suspended, never closed"
+    else:
+        why = "it failed before its first record" if run.error else "no record reached a stage"
+    return f"No latency chart for run {run.run}: it timed no record ({why})."
+
+
+def latencyFigure(run: LabRun | None) -> Figure | None:
+    """The last run's own time per record by stage; None if there is nothing to show."""
+    if run is None or latencyNote(run):
+        return None
+    suspended = any(m.outcome == "running" for m in run.stageMetrics.values())
     partial = " (stages left suspended: partial)" if suspended else ""
     title = f"Own time per record, by stage, run {run.run}{partial}"
-    return plotLatencyPercentiles(metrics, title=title), ""
+    return plotLatencyPercentiles(run.stageMetrics, title=title)
