@@ -134,10 +134,14 @@ def test_failure_lab_leak_climbs_then_reset_and_pipeline_context_stay_flat(
 
     lab.locator(".widget-button", has_text="Reset").click()
     lab.get_by_text("No run yet").wait_for()
+    assert slider.inner_text().strip() == "50"  # Reset restored every setting
+    lab.locator(".widget-dropdown", has_text="fail in").locator("select").select_option(
+        label="stage ThresholdFilter"
+    )
     lab.get_by_role("button", name="PipelineContext").click()
     clickTimes += [clickRunAndWait(lab, run) for run in (1, 2)]
     assert "connections in use 0 of 4" in summary.inner_text()
-    assert "OSError: injected failure at record 53 of ThresholdFilter" in summary.inner_text()
+    assert "OSError: injected failure at record 50 of ThresholdFilter" in summary.inner_text()
     saveScreenshot(lab, "failurelab_flat")
     print(
         f"\nbrowser: notebook ready in {ready:.1f}s; Run click to redrawn plot: "
