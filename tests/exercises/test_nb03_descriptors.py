@@ -320,7 +320,8 @@ FIXED = "samplingRateHz = 100\nwindowSize = 10\nfilterMin = 20\nfilterMax = 80\n
     "text",
     [
         FIXED,
-        '# sensor_ingest.toml\nfilterMax = 80.0\nfilterMin = 20.0\nwindowSize = 10\n"samplingRateHz" = 100.0\n',
+        "# sensor_ingest.toml\nfilterMax = 80.0\nfilterMin = 20.0\n"
+        'windowSize = 10\n"samplingRateHz" = 100.0\n',
     ],
 )
 def test_fixed_toml_right_answers_written_differently_pass(text: str) -> None:
