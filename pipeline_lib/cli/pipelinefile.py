@@ -63,7 +63,15 @@ from ..config import ConfigError, PipelineConfig, describeTomlError, didYouMean
 from ..retrypolicy import validatePolicy
 from .components import BuiltComponent, buildComponent
 
-__all__ = ["PipelineFileError", "PipelinePlan", "loadPipeline", "loadPipelineFile"]
+__all__ = [
+    "RETRY_OPTIONS",
+    "STAGE_KEYS",
+    "TOP_LEVEL",
+    "PipelineFileError",
+    "PipelinePlan",
+    "loadPipeline",
+    "loadPipelineFile",
+]
 
 TOP_LEVEL = ("pipelineId", "description", "config", "source", "stages", "sink")
 #: Keys of a ``[[stages]]`` table that are for the command line, not the stage's constructor.

@@ -15,6 +15,7 @@ from ..retry import retryOnFailure
 from ..retrypolicy import RetryPolicy
 from ..sinks import ListSink
 from ..sources import SqliteSource
+from ..testing import FakeClock
 from .scratch import (
     describeHeld,
     quietLogging,
@@ -155,16 +156,6 @@ def _recordsDelivered(retryOn: Any, error: Exception) -> list[int]:
         return list(retried())
 
 
-class _FakeClock:
-    """Time that passes only when the retry sleeps: an outage without waiting for it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @exerciseCheck(
     hint="grow the waits: delaySeconds <= 1, backoff 2, maxDelaySeconds 15, jitter 0.2-0.5, "
     "and enough attempts that even the shortest draws add up to 20 s, but the longest not "
@@ -188,7 +179,7 @@ def checkRetryBudget(policy: Any) -> Verdict:
         "outage outlasts every attempt",
     )
     require(policy.jitter >= 0.1, f"jitter is {policy.jitter}: the 200 hubs retry in lockstep")
-    clock = _FakeClock()
+    clock = FakeClock()
 
     def stream(resumeAfter: int = 0) -> Iterator[int]:
         for number in range(resumeAfter, 10):

@@ -35,9 +35,9 @@ import ipywidgets as widgets
 from ..config import PipelineConfig
 from ..plotting import PALETTE
 from ..validators import validatedFields
-from .kit import closeTree
+from .kit import ShownAsRoot, closeTree
 
-__all__ = ["ConfigPlayground", "FieldVerdict", "parseFieldText"]
+__all__ = ["CROSS_FIELD", "SPECIAL_FLOATS", "ConfigPlayground", "FieldVerdict", "parseFieldText"]
 
 #: Texts read as the special floats (any case, with or without a sign).
 SPECIAL_FLOATS = frozenset(
@@ -94,7 +94,7 @@ def _judge(field: str, value: Any, check: Callable[[Any], Any]) -> FieldVerdict:
     return FieldVerdict(field, value, True, "accepted", stored=stored)
 
 
-class ConfigPlayground:
+class ConfigPlayground(ShownAsRoot):
     """A text box per ``PipelineConfig`` field, each descriptor's verdict live, the valid config.
 
     ``ConfigPlayground(config=None)`` starts from ``config`` (default
@@ -121,11 +121,6 @@ class ConfigPlayground:
 
     def __repr__(self) -> str:
         return f"ConfigPlayground({self.config!r})"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.root._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # short and stable, for nbval and plain consoles
-        return bundle
 
     def _buildControls(self) -> None:
         style = {"description_width": "9em"}

@@ -63,10 +63,18 @@ from ..resources import ConnectionPool, openDescriptorsOn, openFileDescriptors
 from ..sinks import ListSink, SqliteSink
 from ..sources import SensorSource, SqliteSource
 from ..stages import Normalizer, ThresholdFilter
-from .kit import capturedLog, closeTree, showFigure, toggles
+from .kit import ShownAsRoot, capturedLog, closeTree, showFigure, toggles
 from .labparts import HeldSeries, LabRun, ProgressTap, RetriedSource, latencyFigure
 
-__all__ = ["FailureLab"]
+__all__ = [
+    "HELD_LABEL",
+    "MAX_ATTEMPTS",
+    "PROGRESS_STEP_MIN",
+    "RECORD_COUNTS",
+    "RUNNERS",
+    "STAGE_NAMES",
+    "FailureLab",
+]
 
 logger = logging.getLogger("pipeline_lib")
 
@@ -78,7 +86,7 @@ MAX_ATTEMPTS = 5
 HELD_LABEL = "after each run"  # the one line per panel of the held-resources plot
 
 
-class FailureLab:
+class FailureLab(ShownAsRoot):
     """Choose where and how a pipeline fails, run it naive or managed, watch the leak.
 
     ``FailureLab(poolSize=4, records=1000, seed=0, *, sleep=None, renderPngs=True)``
@@ -150,11 +158,6 @@ class FailureLab:
 
     def __repr__(self) -> str:
         return f"FailureLab(poolSize={self.poolSize}, runs={len(self.history)})"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.root._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # short and stable, for nbval and plain consoles
-        return bundle
 
     # -- controls and layout -----------------------------------------------------------
 
