@@ -91,7 +91,8 @@ def _judge(field: str, value: Any, check: Callable[[Any], Any]) -> FieldVerdict:
         stored = check(value)
     except (TypeError, ValueError) as error:
         return FieldVerdict(field, value, False, str(error), type(error).__name__)
-    return FieldVerdict(field, value, True, "accepted", stored=stored)
+    # validate() returning nothing means "store the value as given" (the Descriptor HowTo's way).
+    return FieldVerdict(field, value, True, "accepted", stored=value if stored is None else stored)
 
 
 class ConfigPlayground(ShownAsRoot):

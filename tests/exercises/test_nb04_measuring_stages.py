@@ -139,6 +139,26 @@ def test_bottleneck_forgetting_the_lab_clock_is_refused_even_when_real_time_adds
     assert "clock it is given" in partial.hint
 
 
+def test_bottleneck_a_stage_left_undecorated_is_named() -> None:
+    labClock = FakeClock()
+
+    def stage(name: str, decorated: bool) -> Any:
+        def process(self: Any, inputStream: Iterator[Any]) -> Iterator[Any]:
+            for reading in inputStream:
+                labClock.spend(COSTS[name])
+                yield reading
+
+        if decorated:
+            process = measuredStage(name, clock=labClock)(process)
+        return type(name, (), {"process": process})()
+
+    with PipelineContext(SensorSource(count=200, seed=42), pipelineId="partial") as ctx:
+        ctx.run(stages=[stage(n, n != "Enricher") for n in NAMES], sink=ListSink())
+    verdict = checkBottleneck(ctx.metrics, byOwnTime)
+    assert not verdict and "['Calibrator', 'OutlierFilter']" in verdict.message
+    assert "each of the three stages" in verdict.hint
+
+
 def test_bottleneck_needs_every_stage_measured_by_the_engine() -> None:
     assert "empty" in checkBottleneck(labMetrics(measured=False), byOwnTime).message
     naive = {name: NaiveStageMetrics(name) for name in NAMES}
