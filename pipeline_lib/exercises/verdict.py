@@ -67,8 +67,8 @@ class Verdict:
 class NotYet(Exception):
     """Raised by :func:`require` inside a check; :func:`exerciseCheck` turns it into a verdict.
 
-    ``hint``, when given, names the mistake this failure reveals; it replaces the check's
-    general hint.
+    ``hint``, when given, replaces the check's general hint: a hint for the mistake that
+    this particular failure reveals.
     """
 
     def __init__(self, message: str, hint: str | None = None) -> None:
@@ -79,7 +79,7 @@ class NotYet(Exception):
 def require(condition: object, message: str, hint: str | None = None) -> None:
     """Stop the check with a ❌ verdict saying ``message`` unless ``condition`` holds.
 
-    ``hint`` is the hint for *this* mistake; without it the check's own hint is shown.
+    ``hint`` names the mistake this failure reveals; without it the check's own hint shows.
     """
     if not condition:
         raise NotYet(message, hint)
