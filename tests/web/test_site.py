@@ -105,6 +105,21 @@ def widgetPlots(path: Path) -> int:
     )
 
 
+def test_every_widget_a_lesson_shows_has_its_state_saved() -> None:
+    # The site draws widgets from this state (scripts/execute_notebooks.py stores it).
+    for path in LESSONS:
+        content = notebook(path)
+        shown = [
+            output["data"][WIDGET_VIEW]["model_id"]
+            for cell in content["cells"]
+            for output in cell.get("outputs", [])
+            if WIDGET_VIEW in output.get("data", {})
+        ]
+        state = content["metadata"].get("widgets", {})
+        saved = state.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+        assert [model for model in shown if model not in saved] == [], path.name
+
+
 def test_links_to_pages_not_on_the_site_keep_their_text_and_say_where() -> None:
     published = {"00_start_here.ipynb", "01_the_leak_problem.ipynb"}
     text = (
