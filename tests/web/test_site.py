@@ -96,12 +96,32 @@ def widgetNotebooks() -> list[Path]:
 
 
 def widgetPlots(path: Path) -> int:
-    """How many pictures the saved widget state holds (Image widgets with their bytes)."""
-    state = notebook(path)["metadata"].get("widgets", {})
+    """How many pictures the displayed widgets hold (Image widgets with saved bytes).
+
+    Only models reachable from a displayed view count (a notebook may build widgets it
+    never shows, a demo driven from code), and only images with bytes (a widget hides a
+    chart it has nothing to draw in yet).
+    """
+    content = notebook(path)
+    state = content["metadata"].get("widgets", {})
     models = state.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    pending = [
+        output["data"][WIDGET_VIEW]["model_id"]
+        for cell in content["cells"]
+        for output in cell.get("outputs", [])
+        if WIDGET_VIEW in output.get("data", {})
+    ]
+    reachable: set[str] = set()
+    while pending:
+        model = pending.pop()
+        if model in reachable or model not in models:
+            continue
+        reachable.add(model)
+        pending += re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(models[model]["state"]))
     return sum(
-        model["model_name"] == "ImageModel" and bool(model.get("buffers"))
-        for model in models.values()
+        models[model]["model_name"] == "ImageModel"
+        and any(buffer["data"] for buffer in models[model].get("buffers", []))
+        for model in reachable
     )
 
 

@@ -10,7 +10,6 @@ plots (and a widget, from its saved state).
 from __future__ import annotations
 
 import doctest
-import json
 from pathlib import Path
 from typing import Any
 
@@ -116,9 +115,13 @@ def expectedSlides(path: Path) -> int:
     return kinds.count("slide") + kinds.count("subslide")
 
 
-def hasStoredPlot(path: Path) -> bool:
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return any("image/png" in o.get("data", {}) for c in cells for o in c.get("outputs", []))
+def showsStoredPlot(path: Path) -> bool:
+    """Whether a cell on the deck (not skipped) has a stored PNG."""
+    return any(
+        cell.metadata["slideshow"]["slide_type"] != "skip"
+        and any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+        for cell in builder.deckNotebook(path).cells
+    )
 
 
 def test_every_lesson_has_a_deck_without_its_setup_cell(slides: Path) -> None:
@@ -157,7 +160,7 @@ def test_every_deck_opens_offline_advances_and_shows_its_plots(slides: Path, chr
         context.set_default_timeout(20_000)
         page = context.new_page()
         guard = OfflineGuard(page, base)
-        withWidgets = 0
+        withWidgets = plotted = 0
         for path in LESSONS:
             page.goto(f"{base}{path.stem}.slides.html", wait_until="networkidle")
             page.wait_for_function("window.Reveal && Reveal.isReady()")
@@ -165,7 +168,8 @@ def test_every_deck_opens_offline_advances_and_shows_its_plots(slides: Path, chr
             assert page.evaluate("Reveal.getIndices().h") == 0
             page.keyboard.press("ArrowRight")
             page.wait_for_function("Reveal.getIndices().h === 1")
-            if hasStoredPlot(path):
+            if showsStoredPlot(path):
+                plotted += 1
                 goToSlideWith(page, ".jp-OutputArea-output img")
                 page.wait_for_function(f"({PRESENT_IMAGES_SHOWN})() > 0")
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -179,6 +183,7 @@ def test_every_deck_opens_offline_advances_and_shows_its_plots(slides: Path, chr
                 assert shown.first.is_visible(), path.name
         context.close()
     assert withWidgets, "no deck shows a widget: nothing checked its saved state"
+    assert plotted, "no deck shows a plot: nothing checked them"
     assert guard.outside == [], f"decks asked other hosts: {guard.outside}"
     assert guard.missing == [], f"decks asked for files they lack: {guard.missing}"
     assert guard.errors == [], f"JavaScript errors: {guard.errors}"
