@@ -35,6 +35,8 @@ PROJECT = PYPROJECT["project"]
 LOCK = ROOT / "constraints.txt"
 DISTRIBUTION = "pipeline-lib-course"
 LAB_PACKAGES = {"jupyterlab", "ipykernel", "ipywidgets", "matplotlib"}
+# The classroom and the command line live in subpackages (issue 13's layout).
+LAYOUT = ("widgets", "exercises", "cli", "plotting")
 UNIT_ONLY = ("-m", "not browser and not slow")
 DEV_TOOLS = ("pytest", "mypy", "ruff", "hypothesis", "playwright", "nbval", "uv")
 
@@ -217,14 +219,29 @@ def test_other_pythons_run_the_unit_tests_in_their_own_venv_without_slow_or_brow
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.setattr(dev, "findPython", lambda version: f"/opt/python{version}")
-    monkeypatch.chdir(tmp_path)  # no .venv-3.13 here yet
+    monkeypatch.chdir(tmp_path)  # no .venv-3.13 here yet, and no .venv with uv: pip
     assert dev.testOtherPythons(["3.13"], dryRun=True, require=True) == 0
-    printed = capsys.readouterr().out.splitlines()
-    assert printed == [
+    assert capsys.readouterr().out.splitlines() == [
         "+ /opt/python3.13 -m venv .venv-3.13",
         "+ .venv-3.13/bin/python -m pip install --quiet --constraint constraints.txt"
         " --editable .[dev]",
         "+ .venv-3.13/bin/python -m pytest -p no:cacheprovider -q -m not browser and not slow",
+    ]
+
+
+def test_other_pythons_install_with_the_main_venvs_uv_and_the_same_lock(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setattr(dev, "findPython", lambda version: f"/opt/python{version}")
+    monkeypatch.chdir(tmp_path)
+    uv = dev.venvExecutable(Path(".venv"), "uv")
+    uv.parent.mkdir(parents=True)
+    uv.touch()
+    assert dev.testOtherPythons(["3.12"], dryRun=True, require=True) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "+ .venv/bin/uv venv --quiet --seed --python /opt/python3.12 .venv-3.12",
+        "+ .venv/bin/uv pip install --quiet --python .venv-3.12/bin/python"
+        " --constraint constraints.txt --editable .[dev]",
     ]
 
 
@@ -401,7 +418,7 @@ def test_wheel_built_from_the_sdist_carries_licence_subpackages_and_py_typed(
     subpackages = {
         p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "pipeline_lib").rglob("__init__.py")
     }
-    assert "pipeline_lib" in subpackages
+    assert {"pipeline_lib", *(f"pipeline_lib/{name}" for name in LAYOUT)} <= subpackages
     for package in subpackages:
         assert f"{package}/__init__.py" in names, f"the wheel lacks {package}"
     assert "pipeline_lib/py.typed" in names
