@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCK = "constraints.txt"
 VENV = ".venv"
 EXTRAS = ("lab", "dev")
+OLD_DISTRIBUTION = "pipeline_lib"  # the project's name before it had one of its own
 # The dev extra contains the lab extra (tests/test_packaging.py checks it), so a dev
 # install also satisfies `lab`.
 STAMPS = {"lab": (".lab-stamp",), "dev": (".installed-stamp", ".lab-stamp")}
@@ -74,12 +75,24 @@ def installCommands(
     if uv is None:
         if not exists:
             commands.append([python, "-m", "venv", str(venv)])
+        if hasOldDistribution(venv):
+            commands.append([venvPython, "-m", "pip", "uninstall", "--yes", OLD_DISTRIBUTION])
         commands.append([venvPython, "-m", "pip", "install", "--quiet", *project])
     else:
         if not exists:
             commands.append([uv, "venv", "--quiet", "--seed", "--python", python, str(venv)])
         commands.append([uv, "pip", "install", "--quiet", "--python", venvPython, *project])
     return commands
+
+
+def hasOldDistribution(venv: Path) -> bool:
+    """Does ``venv`` still hold this project under its old name (``pipeline_lib`` 0.2 and before)?
+
+    pip does not replace a distribution that changed its name: both would stay
+    installed, and ``importlib.metadata`` would go on reporting the old one.
+    """
+    sitePackages = [*venv.glob("lib/python3*/site-packages"), venv / "Lib" / "site-packages"]
+    return any(any(folder.glob(f"{OLD_DISTRIBUTION}-*.dist-info")) for folder in sitePackages)
 
 
 def checkCommands(venv: Path, platform: str = sys.platform) -> dict[str, list[Command]]:

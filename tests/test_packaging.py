@@ -288,12 +288,31 @@ def test_dev_script_uses_each_platforms_venv_layout(
     assert "--allow-root" in dev.labCommand(Path(".venv"), platform, isRoot=True)
 
 
+def test_dev_script_doctests_pass() -> None:
+    import doctest
+
+    failed, attempted = doctest.testmod(dev)
+    assert (failed, attempted > 0) == (0, True)
+
+
 def test_dev_script_does_not_recreate_an_existing_venv(tmp_path: Path) -> None:
     python = dev.venvExecutable(tmp_path, "python")
     python.parent.mkdir(parents=True)
     python.touch()
     (only,) = dev.installCommands("lab", tmp_path)
     assert only[:3] == [str(python), "-m", "pip"]
+
+
+def test_dev_script_removes_the_project_installed_under_its_old_name(tmp_path: Path) -> None:
+    python = dev.venvExecutable(tmp_path, "python")
+    python.parent.mkdir(parents=True)
+    python.touch()
+    sitePackages = tmp_path / "lib" / "python3.11" / "site-packages"
+    (sitePackages / "pipeline_lib_course-0.2.0.dist-info").mkdir(parents=True)
+    assert len(dev.installCommands("lab", tmp_path)) == 1  # the new name alone: nothing to do
+    (sitePackages / "pipeline_lib-0.2.0.dist-info").mkdir()
+    uninstall, _ = dev.installCommands("lab", tmp_path)
+    assert uninstall == [str(python), "-m", "pip", "uninstall", "--yes", "pipeline_lib"]
 
 
 def test_dev_script_rejects_an_unknown_extra() -> None:
