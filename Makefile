@@ -45,10 +45,10 @@ unit: $(STAMP)
 notebooks-check: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) -o addopts="" -o testpaths="" notebooks
 
-## make test-pythons: unit and property tests on 3.12 and 3.13 (.venv-3.12, .venv-3.13;
-## a missing interpreter is skipped locally and fails under CI=true)
+## make test-pythons: unit and property tests on 3.12 and 3.13, side by side (.venv-3.12,
+## .venv-3.13; a missing interpreter is skipped locally and fails under CI=true)
 test-pythons:
-	$(DEV_PY) pythons $(OTHER_PYTHONS)
+	$(DEV_PY) pythons --parallel $(OTHER_PYTHONS)
 
 ## make lock: refresh constraints.txt to the newest versions pyproject.toml allows
 lock: $(STAMP)

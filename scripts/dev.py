@@ -223,12 +223,16 @@ def install(extra: str, venv: Path, python: str, dryRun: bool, uv: str | None = 
             (venv / stamp).touch()
 
 
-def testOtherPythons(versions: Sequence[str], dryRun: bool, require: bool) -> int:
-    """Unit and property tests on each version in its own ``.venv-X.Y``; 1 if one is missing.
+def testOtherPythons(
+    versions: Sequence[str], dryRun: bool, require: bool, parallel: bool = False
+) -> int:
+    """Unit and property tests on each version in its own ``.venv-X.Y``; 1 if any fails.
 
-    A missing version is only reported (0) unless ``require`` (CI) makes it a failure.
+    A missing version is only reported unless ``require`` (CI) makes it a failure.
+    ``parallel`` runs the versions' test sessions side by side (one core each), each
+    writing to ``.venv-X.Y/pytest.log``, printed when it ends.
     """
-    missing = []
+    missing, sessions = [], []
     mainUv = venvExecutable(Path(VENV), "uv")
     uv = str(mainUv) if mainUv.exists() else None  # the dev extra brings uv
     for version in versions:
@@ -240,12 +244,51 @@ def testOtherPythons(versions: Sequence[str], dryRun: bool, require: bool) -> in
         venv = Path(f"{VENV}-{version}")
         install("dev", venv, python, dryRun, uv)
         testPython = str(venvExecutable(venv, "python"))
-        pytest = [testPython, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
-        run([[*pytest, "-m", OTHER_PYTHONS_MARKERS]], dryRun)
+        sessions.append(
+            (
+                venv,
+                [
+                    testPython,
+                    "-m",
+                    "pytest",
+                    "-p",
+                    "no:cacheprovider",
+                    "-q",
+                    "-m",
+                    OTHER_PYTHONS_MARKERS,
+                ],
+            )
+        )
+    failed = [str(venv) for venv in _runSessions(sessions, dryRun, parallel)]
+    if failed:
+        print(f"dev.py pythons: tests failed in {', '.join(failed)}", file=sys.stderr)
     if missing and require:
         print(f"dev.py pythons: missing {', '.join(missing)}: failing (CI)", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failed or (missing and require) else 0
+
+
+def _runSessions(sessions: list[tuple[Path, Command]], dryRun: bool, parallel: bool) -> list[Path]:
+    """Run each venv's test command; the venvs whose tests failed."""
+    for _, command in sessions:
+        print("+", " ".join(command), flush=True)
+    if dryRun:
+        return []
+    if not parallel:
+        return [venv for venv, command in sessions if subprocess.run(command).returncode != 0]
+    running = []
+    for venv, command in sessions:
+        log = (venv / "pytest.log").open("w")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        running.append((venv, command, log, process))
+    failed = []
+    for venv, command, log, process in running:
+        returnCode = process.wait()
+        log.close()
+        print(f"== {venv}: {' '.join(command)}", flush=True)
+        print((venv / "pytest.log").read_text(), end="", flush=True)
+        if returnCode != 0:
+            failed.append(venv)
+    return failed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -262,6 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     pythonsParser.add_argument("versions", nargs="+")
     pythonsParser.add_argument(
         "--require", action="store_true", help="fail when one is missing (default when CI=true)"
+    )
+    pythonsParser.add_argument(
+        "--parallel", action="store_true", help="run the versions' tests side by side"
     )
     findParser = sub.add_parser("find-python", help="print the interpreter for a version")
     findParser.add_argument("version")
@@ -285,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             install(args.extra, Path(args.venv), args.python, args.dry_run)
         elif args.command == "pythons":
             require = args.require or os.environ.get("CI") == "true"
-            return testOtherPythons(args.versions, args.dry_run, require)
+            return testOtherPythons(args.versions, args.dry_run, require, args.parallel)
         elif args.command == "find-python":
             found = findPython(args.version)
             if found is None:

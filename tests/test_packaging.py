@@ -245,6 +245,26 @@ def test_other_pythons_install_with_the_main_venvs_uv_and_the_same_lock(
     ]
 
 
+def test_parallel_sessions_each_print_their_log_and_a_failure_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    passing, failing = tmp_path / ".venv-3.12", tmp_path / ".venv-3.13"
+    passing.mkdir()
+    failing.mkdir()
+    sessions = [
+        (passing, [sys.executable, "-c", "print('12 passed')"]),
+        (failing, [sys.executable, "-c", "import sys; print('1 failed'); sys.exit(1)"]),
+    ]
+    assert dev._runSessions(sessions, dryRun=False, parallel=True) == [failing]
+    last = capsys.readouterr().out.splitlines()[-4:]
+    assert [line.split(":")[0] for line in last] == [
+        f"== {passing}",
+        "12 passed",
+        f"== {failing}",
+        "1 failed",
+    ]
+
+
 # --- 5. Licence and metadata ---------------------------------------------------------------
 
 
