@@ -10,6 +10,10 @@ refused; run *managed* (``PipelineContext``), the connections go back every time
 
 Descriptors are counted on the pool's database file (:func:`openDescriptorsOn`), so the
 count is exactly the connections open on it, whatever else the process opens meanwhile.
+Give each experiment a database file of its own: when a connection closes while another
+connection of the process holds a lock on the same file, SQLite keeps its descriptor
+open (closing it would drop the other's POSIX lock) and hands it to the next connection
+it opens there, so other pools' connections on a shared file can shift the count.
 
 >>> import tempfile, os
 >>> database = makeSensorDatabase(os.path.join(tempfile.mkdtemp(), "leak.sqlite"), count=100)
@@ -40,7 +44,13 @@ from .sinks import ListSink, SqliteSink
 from .sources import SensorSource, SqliteSource
 from .stages import ThresholdFilter
 
-__all__ = ["LeakHistory", "ResourceSample", "makeSensorDatabase", "repeatFailingRuns"]
+__all__ = [
+    "LeakHistory",
+    "ResourceSample",
+    "descriptorsOn",
+    "makeSensorDatabase",
+    "repeatFailingRuns",
+]
 
 logger = logging.getLogger("pipeline_lib")
 
@@ -163,8 +173,26 @@ def repeatFailingRuns(
     return history
 
 
+def descriptorsOn(path: str | os.PathLike[str]) -> int:
+    """Descriptors open on ``path`` (:func:`openDescriptorsOn`); all of the process's on Windows.
+
+    Windows cannot tell which file a handle is on, so there the count is the process's
+    (:func:`openFileDescriptors`): use it as a difference, as the notebooks do.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "data.txt")
+    >>> before = descriptorsOn(path)
+    >>> f = open(path, "w")
+    >>> descriptorsOn(path) - before
+    1
+    >>> f.close()
+    """
+    counted = openDescriptorsOn(path)
+    return openFileDescriptors() if counted is None else counted
+
+
 def _descriptorCounter(pool: ConnectionPool) -> tuple[Callable[[], int], str]:
     """Count descriptors on the pool's file where the platform can tell, else the process's."""
     if openDescriptorsOn(pool.database) is None:  # pragma: no cover - Windows
         return openFileDescriptors, "in the process"
-    return lambda: openDescriptorsOn(pool.database) or 0, f"on {pool.database.name}"
+    return lambda: descriptorsOn(pool.database), f"on {pool.database.name}"

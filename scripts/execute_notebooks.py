@@ -13,6 +13,7 @@ stderr (a warning, say) counts as a failure too, because nbval would report it.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -23,6 +24,35 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 CELL_TIMEOUT_SECONDS = 60  # a stuck cell; nbval's own limit per output is 5 s
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def machinePaths() -> list[tuple[str, str]]:
+    """Absolute paths of this machine that tracebacks show, each with its neutral stand-in.
+
+    Longest first, so the repository's own virtualenv is replaced before the repository.
+    """
+    paths = {
+        f"{sys.prefix}{os.sep}": "<venv>/",
+        f"{sys.base_prefix}{os.sep}": "<python>/",
+        f"{REPOSITORY}{os.sep}": "",  # pipeline_lib/faults.py: as the repository names it
+    }
+    return sorted(paths.items(), key=lambda item: len(item[0]), reverse=True)
+
+
+def sanitizeTracebacks(notebook: nbformat.NotebookNode) -> None:
+    """Store tracebacks without this machine's paths (nbval never compares tracebacks)."""
+    replacements = machinePaths()
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            lines = []
+            for line in output.get("traceback", []):
+                for path, standIn in replacements:
+                    line = line.replace(path, standIn)
+                lines.append(line)
+            output["traceback"] = lines
 
 
 def findNotebooks(paths: list[Path]) -> list[Path]:
@@ -71,6 +101,7 @@ def execute(path: Path) -> None:
     client.execute(stderr=subprocess.DEVNULL)
     if noisy := stderrCells(notebook):
         raise RuntimeError(f"code cells {noisy} wrote to stderr (a warning?); nbval would fail")
+    sanitizeTracebacks(notebook)
     nbformat.validate(notebook)
     nbformat.write(notebook, path)
 

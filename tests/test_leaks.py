@@ -112,3 +112,37 @@ def test_runs_must_be_a_positive_int(pool: ConnectionPool, runs: object) -> None
 def test_failures_must_be_an_int_at_least_zero(pool: ConnectionPool, failures: object) -> None:
     with pytest.raises(ValueError, match=r"repeatFailingRuns\.failures must be an int >= 0"):
         repeatFailingRuns(pool, runs=2, managed=True, failures=failures)  # type: ignore[arg-type]
+
+
+def test_sqlite_keeps_a_closed_connections_descriptor_while_another_holds_a_lock(
+    tmp_path: Path,
+) -> None:
+    """Why each leak experiment gets a database file of its own: SQLite defers the close.
+
+    Closing a connection while another connection of the process holds a lock on the
+    same file would drop that lock (POSIX locks are per process and file), so SQLite
+    keeps the descriptor open and hands it to the next connection it opens on the file.
+    """
+    import sqlite3
+
+    from pipeline_lib import openDescriptorsOn
+
+    database = makeSensorDatabase(tmp_path / "shared.sqlite", count=50)
+    reader = sqlite3.connect(database)
+    cursor = reader.execute("SELECT value FROM readings")
+    cursor.fetchone()  # a read in progress: a shared lock, as a leaked source holds
+    other = sqlite3.connect(database)
+    other.execute("SELECT count(*) FROM readings").fetchone()
+    other.close()
+    assert openDescriptorsOn(database) == 2  # closed, and still open
+    with ConnectionPool(database, size=2) as pool:
+        history = repeatFailingRuns(pool, runs=2, managed=False, failAtRecord=10)
+        assert history.connectionsInUse == [0, 1, 2]
+        assert history.descriptorsOpened == [0, 0, 1]  # the first reused the deferred one
+        history.release()
+    cursor.close()
+    reader.close()
+    with ConnectionPool(makeSensorDatabase(tmp_path / "own.sqlite", count=50), size=2) as pool:
+        history = repeatFailingRuns(pool, runs=2, managed=False, failAtRecord=10)
+        assert history.descriptorsOpened == history.connectionsInUse == [0, 1, 2]
+        history.release()
