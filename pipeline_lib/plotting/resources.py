@@ -67,12 +67,11 @@ def plotOpenResources(
     figure, connections = newFigure(
         "Pooled connections in use", "run (number)", "connections in use (count)", size=(9.0, 3.6)
     )
-    counted = getattr(histories[0], "descriptorsCounted", "")
     descriptors = _sidePanel(
         figure,
         connections,
         "Open file descriptors",
-        f"descriptors {counted or 'opened'} (count, vs. run 0)",
+        f"descriptors {_whatWasCounted(histories)} (count, vs. run 0)",
     )
     figure.suptitle(title, fontweight="bold")
     markers = ("o", "s", "^", "D")
@@ -122,6 +121,16 @@ def plotOpenResources(
     handles, labels = connections.get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=9)
     return figure
+
+
+def _whatWasCounted(histories: Sequence[ResourceSeries]) -> str:
+    """``on sensors.sqlite`` if every history says so, else what they have in common."""
+    counted = {getattr(history, "descriptorsCounted", "") for history in histories}
+    if len(counted) == 1:
+        return counted.pop() or "opened"
+    if all(what.startswith("on ") for what in counted):
+        return "on each pool's database file"
+    return "opened"
 
 
 def _markRuns(

@@ -120,3 +120,10 @@ def test_the_descriptor_axis_names_what_was_counted() -> None:
     history.descriptorsCounted = "on sensors.sqlite"
     _, descriptors = plotOpenResources(history).axes
     assert descriptors.get_ylabel() == "descriptors on sensors.sqlite (count, vs. run 0)"
+
+
+def test_histories_counting_on_different_files_get_a_label_true_for_both() -> None:
+    naive, managed = _history("naive", [0, 1], [0, 1]), _history("managed", [0, 0], [0, 1])
+    naive.descriptorsCounted, managed.descriptorsCounted = "on naive.sqlite", "on managed.sqlite"
+    _, descriptors = plotOpenResources(naive, managed).axes
+    assert descriptors.get_ylabel() == "descriptors on each pool's database file (count, vs. run 0)"
