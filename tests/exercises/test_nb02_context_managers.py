@@ -116,8 +116,8 @@ def test_02_1_accepts_right_managers_written_differently(manager: Any) -> None:
 @pytest.mark.parametrize(
     ("manager", "named"),
     [
-        (ForgetfulConnection, "after a block that ended normally, the connection was not given back"),
-        (OnlyOnErrorConnection, "after a block that ended normally, the connection was not given back"),
+        (ForgetfulConnection, "ended normally, the connection was not given back"),
+        (OnlyOnErrorConnection, "ended normally, the connection was not given back"),
         (SwallowingConnection, "__exit__ returned a true value"),
         (EagerConnection, "creating the manager already took a connection"),
         (SelfReturningConnection, "expected a sqlite3.Connection"),
