@@ -27,34 +27,6 @@ CELL_TIMEOUT_SECONDS = 60  # a stuck cell; nbval's own limit per output is 5 s
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
-def machinePaths() -> list[tuple[str, str]]:
-    """Absolute paths of this machine that tracebacks show, each with its neutral stand-in.
-
-    Longest first, so the repository's own virtualenv is replaced before the repository.
-    """
-    paths = {
-        f"{sys.prefix}{os.sep}": "<venv>/",
-        f"{sys.base_prefix}{os.sep}": "<python>/",
-        f"{REPOSITORY}{os.sep}": "",  # pipeline_lib/faults.py: as the repository names it
-    }
-    return sorted(paths.items(), key=lambda item: len(item[0]), reverse=True)
-
-
-def sanitizeTracebacks(notebook: nbformat.NotebookNode) -> None:
-    """Store tracebacks without this machine's paths (nbval never compares tracebacks)."""
-    replacements = machinePaths()
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") != "error":
-                continue
-            lines = []
-            for line in output.get("traceback", []):
-                for path, standIn in replacements:
-                    line = line.replace(path, standIn)
-                lines.append(line)
-            output["traceback"] = lines
-
-
 def findNotebooks(paths: list[Path]) -> list[Path]:
     """The notebooks named, and those under the folders named, in a stable order."""
     found: list[Path] = []
@@ -81,6 +53,19 @@ def stderrCells(notebook: nbformat.NotebookNode) -> list[int]:
     ]
 
 
+def neutralTracebacks(notebook: nbformat.NotebookNode, root: Path = REPOSITORY) -> None:
+    """Stored tracebacks name library files relative to the repository, not this machine.
+
+    ``/home/you/project/pipeline_lib/lifecycle.py`` becomes ``pipeline_lib/lifecycle.py``:
+    the same on every machine, and no one's home folder in the published notebooks.
+    """
+    prefix = f"{root}{os.sep}"
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [line.replace(prefix, "") for line in output["traceback"]]
+
+
 def execute(path: Path) -> None:
     """Run one notebook in a fresh kernel and write it back with its outputs."""
     notebook = nbformat.read(path, as_version=4)
@@ -99,9 +84,9 @@ def execute(path: Path) -> None:
     # The kernel's own stderr only carries its start-up chatter (a transport warning);
     # what a cell writes to stderr still arrives as cell output and is checked below.
     client.execute(stderr=subprocess.DEVNULL)
+    neutralTracebacks(notebook)
     if noisy := stderrCells(notebook):
         raise RuntimeError(f"code cells {noisy} wrote to stderr (a warning?); nbval would fail")
-    sanitizeTracebacks(notebook)
     nbformat.validate(notebook)
     nbformat.write(notebook, path)
 

@@ -52,9 +52,14 @@ def plotLatencyPercentiles(
 
 
 def plotThroughput(
-    metrics: Mapping[str, StageReport], *, title: str = "Throughput, by stage"
+    metrics: Mapping[str, StageReport],
+    *,
+    title: str = "Throughput, by stage (per second of its own time, not of the run)",
 ) -> Figure:
     """Bars: each stage's throughput in input records per second of its own time.
+
+    Per second of the stage's *own* time, not of the run's wall time: a stage that
+    waits on a slow neighbour keeps its throughput (``recordsIn / ownSeconds``).
 
     >>> from pipeline_lib import StageMetrics
     >>> stage = StageMetrics("Normalizer")
@@ -62,10 +67,10 @@ def plotThroughput(
     >>> stage.histogram.add(0.001, weight=1000)
     >>> figure = plotThroughput({"Normalizer": stage})
     >>> figure.axes[0].get_ylabel(), round(figure.axes[0].patches[0].get_height())
-    ('throughput (records/s)', 1000)
+    ('input records per second of own time', 1000)
     """
     stages = _stageMetrics(metrics, "plotThroughput")
-    figure, axes = newFigure(title, "stage", "throughput (records/s)")
+    figure, axes = newFigure(title, "stage", "input records per second of own time")
     axes.bar(
         range(len(stages)), [stage.throughputRps for stage in stages.values()], color=PALETTE[0]
     )
