@@ -122,18 +122,22 @@ class CsvSource:
                     f"got {','.join(header) if header else 'an empty file'}"
                 )
             for row in itertools.islice(rows, resumeAfter, None):
-                yield self._parse(row, rows.line_num)
+                # Parsed inline, not in a helper: a Python call per row is a noticeable
+                # share of a large file's time. The `try` covers the parsing alone, so an
+                # error thrown in at `yield` is never mistaken for a malformed row.
+                try:
+                    sensorId, timestamp, value = row
+                    reading = SensorReading(sensorId, float(timestamp), float(value))
+                except ValueError:
+                    raise self._malformed(row, rows.line_num) from None
+                yield reading
 
-    def _parse(self, row: list[str], line: int) -> SensorReading:
+    def _malformed(self, row: list[str], line: int) -> ValueError:
         if len(row) != 3:
-            raise ValueError(f"{self.path}, line {line}: expected 3 fields, got {len(row)}: {row}")
-        sensorId, timestamp, value = row
-        try:
-            return SensorReading(sensorId, float(timestamp), float(value))
-        except ValueError:
-            raise ValueError(
-                f"{self.path}, line {line}: timestamp and value must be numbers, got {row}"
-            ) from None
+            return ValueError(f"{self.path}, line {line}: expected 3 fields, got {len(row)}: {row}")
+        return ValueError(
+            f"{self.path}, line {line}: timestamp and value must be numbers, got {row}"
+        )
 
 
 class SqliteSource:
@@ -171,7 +175,7 @@ class SqliteSource:
                     f"{describeDatabase(self.database)}: {error}"
                 ) from error
             try:
-                for sensorId, timestamp, value in cursor:
-                    yield SensorReading(sensorId, timestamp, value)
+                # Each row (sensorId, timestamp, value) becomes a reading at C speed.
+                yield from itertools.starmap(SensorReading, cursor)
             finally:
                 cursor.close()
