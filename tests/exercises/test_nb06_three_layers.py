@@ -5,7 +5,6 @@ from __future__ import annotations
 import statistics
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from pipeline_lib import (
@@ -53,7 +52,7 @@ class MedianSmoother:
         for reading in inputStream:
             window = windows.setdefault(reading.sensorId, deque(maxlen=25))
             window.append(reading.value)
-            yield replace(reading, value=statistics.median(window))
+            yield reading._replace(value=statistics.median(window))
 
 
 class MeasuredMedian(MedianSmoother):
