@@ -38,6 +38,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
@@ -140,7 +141,8 @@ def inRange(rows):
 with open("readings.csv", newline="", encoding="utf-8") as file:
     conn = sqlite3.connect("out/hand.sqlite", isolation_level=None)
     conn.execute("BEGIN")
-    conn.execute("CREATE TABLE readings (sensorId TEXT NOT NULL, timestamp REAL NOT NULL, value REAL)")
+    conn.execute("CREATE TABLE readings "
+                 "(sensorId TEXT NOT NULL, timestamp REAL NOT NULL, value REAL)")
     conn.executemany("INSERT INTO readings VALUES (?, ?, ?)", inRange(csv.reader(file)))
     conn.commit()
     conn.close()
@@ -250,7 +252,7 @@ class Variant:
 class Job:
     title: str
     variants: list[Variant]
-    readOutput: object  # Callable[[Path], list[tuple]]
+    readOutput: Callable[[Path], list[tuple[object, ...]]]
 
 
 def readSqlite(path: Path) -> list[tuple[object, ...]]:
@@ -335,7 +337,7 @@ def checkSameOutput(folder: Path, job: Job) -> str:
     outputs = {}
     for variant in job.variants:
         variant.run(folder)
-        outputs[variant.label] = job.readOutput(folder / variant.output)  # type: ignore[operator]
+        outputs[variant.label] = job.readOutput(folder / variant.output)
         variant.wall.clear(), variant.cpu.clear(), variant.peakBytes.clear()
     expected = outputs["hand-written"]
     for label, rows in outputs.items():
