@@ -9,6 +9,8 @@ huge ``n``: each record costs one step of ``repeat`` in C (a decrement, no alloc
 and the number of records so far is ``n`` minus what ``repeat`` has left, which its
 ``__length_hint__`` tells. ``compress`` pulls the record before its selector, so a
 record is counted only once it has really been delivered, even if the stream fails.
+No generator is involved, so there is no reference cycle either: a suspended pipeline
+dropped by its last owner frees its source (and the source's connection) at once.
 
 >>> tally = Tally(iter("abcde"))
 >>> tally.count
