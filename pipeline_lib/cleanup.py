@@ -28,17 +28,11 @@ __all__ = [
     "closeIterator",
     "describeError",
     "openComponent",
-    "ownsResource",
     "raiseCleanupFailures",
     "recordCleanupFailure",
 ]
 
 logger = logging.getLogger("pipeline_lib")
-
-
-def ownsResource(component: object) -> bool:
-    """Whether the engine must open and close ``component``: a context manager or ``close()``."""
-    return _isContextManager(component) or callable(getattr(component, "close", None))
 
 
 def _isContextManager(component: object) -> bool:

@@ -39,7 +39,7 @@ from .sources import SensorSource
 from .stages import Normalizer, ThresholdFilter, WindowAverage
 from .validators import BoundedInt, PositiveFloat, checkOrdered, fieldValues, validatedFields
 
-__all__ = ["ConfigError", "PipelineConfig", "didYouMean"]
+__all__ = ["ConfigError", "PipelineConfig", "describeTomlError", "didYouMean"]
 
 
 class ConfigError(ValueError):

@@ -117,6 +117,16 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
+    def sleep(self, seconds: float) -> None:
+        """Stand in for ``time.sleep`` (a retry's ``sleep=``): the wait passes at once.
+
+        >>> clock = FakeClock()
+        >>> clock.sleep(20.0)
+        >>> clock()
+        20.0
+        """
+        self.spend(seconds)
+
     def spend(self, seconds: float, who: str = "") -> None:
         """Move the clock forward by ``seconds`` (>= 0), on behalf of ``who`` if named."""
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from pipeline_lib import StageMetrics
-from pipeline_lib.latencydashboard import DEFAULT_COSTS_US, LatencyDashboard, SimulatedClock
+from pipeline_lib.widgets.latencydashboard import DEFAULT_COSTS_US, LatencyDashboard
 
 STAGES = ["ThresholdFilter", "Normalizer", "WindowAverage"]
 
@@ -121,11 +121,3 @@ def test_the_dashboard_prints_nothing_to_the_application_log(
     with caplog.at_level("INFO", logger="pipeline_lib"):
         dashboard.records.value = 2_000
     assert caplog.records == [] and capsys.readouterr() == ("", "")
-
-
-def test_the_simulated_clock_moves_only_when_advanced() -> None:
-    clock = SimulatedClock()
-    assert clock.now() == 0.0
-    clock.advance(2e-6)
-    clock.advance(3e-6)
-    assert clock.now() == pytest.approx(5e-6)

@@ -33,15 +33,16 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from .lifecycle import PipelineContext
-from .metrics import StageMetrics, measuredStage
-from .plotting import plotLatencyPercentiles
-from .sinks import ListSink
-from .sources import SensorSource
-from .stages import Normalizer, ThresholdFilter, WindowAverage
-from .widgetkit import capturedLog, closeTree, showFigure
+from ..lifecycle import PipelineContext
+from ..metrics import StageMetrics, measuredStage
+from ..plotting import plotLatencyPercentiles
+from ..sinks import ListSink
+from ..sources import SensorSource
+from ..stages import Normalizer, ThresholdFilter, WindowAverage
+from ..testing import FakeClock
+from .kit import ShownAsRoot, capturedLog, closeTree, showFigure
 
-__all__ = ["DEFAULT_COSTS_US", "LatencyDashboard", "SimulatedClock"]
+__all__ = ["COST_SPREAD", "DEFAULT_COSTS_US", "MAX_COST_US", "LatencyDashboard"]
 
 logger = logging.getLogger("pipeline_lib")
 
@@ -52,26 +53,7 @@ RECORDS_MIN, RECORDS_MAX, RECORDS_STEP = 1_000, 10_000, 1_000
 COST_SPREAD = 0.5  # sigma of the log-normal factor on each record's cost
 
 
-class SimulatedClock:
-    """A clock that moves only when told to: ``now()`` in seconds, ``advance(seconds)``.
-
-    >>> clock = SimulatedClock()
-    >>> clock.advance(0.25)
-    >>> clock.now()
-    0.25
-    """
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def now(self) -> float:
-        return self.seconds
-
-    def advance(self, seconds: float) -> None:
-        self.seconds += seconds
-
-
-class LatencyDashboard:
+class LatencyDashboard(ShownAsRoot):
     """Sliders for each stage's cost and the record count; percentiles and the bottleneck.
 
     ``LatencyDashboard(records=2000, seed=0, costs=None, *, renderPngs=True)``; ``costs``
@@ -107,11 +89,6 @@ class LatencyDashboard:
     def __repr__(self) -> str:
         costs = ", ".join(f"{name}={slider.value}" for name, slider in self.costs.items())
         return f"LatencyDashboard(records={self.records.value}, costsUs=({costs}))"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.root._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # short and stable, for nbval and plain consoles
-        return bundle
 
     def _buildControls(self, records: int, costs: Mapping[str, int]) -> None:
         unknown = set(costs) - set(DEFAULT_COSTS_US)
@@ -186,7 +163,7 @@ class LatencyDashboard:
         closeTree(self.root)
 
     def _measure(self) -> dict[str, StageMetrics]:
-        clock = SimulatedClock()
+        clock = FakeClock()
         stages = [
             _CostlyStage(stage, self.costs[name].value, clock, random.Random(f"{self.seed}-{name}"))
             for name, stage in (
@@ -226,7 +203,7 @@ class LatencyDashboard:
 class _CostlyStage:
     """A stage measured on a simulated clock, charged ``costUs`` (× a random factor) per input."""
 
-    def __init__(self, stage: Any, costUs: int, clock: SimulatedClock, rng: random.Random) -> None:
+    def __init__(self, stage: Any, costUs: int, clock: FakeClock, rng: random.Random) -> None:
         self.component = stage
         self.costSeconds = costUs / 1e6
         self.clock = clock
@@ -237,7 +214,7 @@ class _CostlyStage:
             return iter(owner.component.process(owner._charged(inputStream)))
 
         # sampleEvery=1: every record timed, so the percentiles are exact, not estimates.
-        self._process = measuredStage(name, sampleEvery=1, clock=clock.now)(process)
+        self._process = measuredStage(name, sampleEvery=1, clock=clock)(process)
         self.metrics = StageMetrics(name)  # replaced by the run's when process() is called
 
     def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
@@ -247,7 +224,7 @@ class _CostlyStage:
 
     def _charged(self, inputStream: Iterator[Any]) -> Iterator[Any]:
         """The input, each record advancing the clock by its cost: the stage's own time."""
-        advance, cost, factor = self.clock.advance, self.costSeconds, self.rng.lognormvariate
+        advance, cost, factor = self.clock.spend, self.costSeconds, self.rng.lognormvariate
         for record in inputStream:
             advance(cost * factor(0.0, COST_SPREAD))
             yield record

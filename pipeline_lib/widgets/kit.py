@@ -1,7 +1,7 @@
 """What the notebook widgets share: figures into Image widgets, closing, captured logs.
 
-Used by :mod:`pipeline_lib.widgets` (``FailureLab``), :mod:`pipeline_lib.latencydashboard`
-and :mod:`pipeline_lib.configplayground`; nothing here is engine logic. Widgets write to
+Used by :mod:`.failurelab`, :mod:`.latencydashboard` and :mod:`.configplayground`;
+nothing here is engine logic. Widgets write to
 the page only by replacing a widget's value (an Image's PNG, an HTML's text) or with
 ``Output.append_stdout``: ``with output:`` captures nothing outside a kernel, and under
 nbval its output would show up as unexpected cell output.
@@ -26,7 +26,15 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-__all__ = ["capturedLog", "closeTree", "placeholderFigure", "showFigure", "toggles"]
+__all__ = [
+    "PNG_DPI",
+    "ShownAsRoot",
+    "capturedLog",
+    "closeTree",
+    "placeholderFigure",
+    "showFigure",
+    "toggles",
+]
 
 #: Dots per inch of the PNGs the widgets show (a compromise of sharpness and redraw time).
 PNG_DPI = 90
@@ -89,3 +97,18 @@ def capturedLog(target: logging.Logger, *, propagate: bool = True) -> Iterator[l
         target.removeHandler(handler)
         target.setLevel(level)
         target.propagate = propagating
+
+
+class ShownAsRoot:
+    """Mixin: a notebook shows the object as its ``root`` widget, its text form as ``repr``.
+
+    The widget's own text form (``VBox(children=...``) changes with every control added;
+    a short, stable ``repr`` is what nbval compares and a plain console shows.
+    """
+
+    root: Any
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle: dict[str, Any] = self.root._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
