@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import html
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -538,8 +539,20 @@ def showQuiz(layer: Layer | None = None, *, display: Callable[..., object] | Non
             print(_asText(layer))
             return
         display = display_quiz
-    # Fixed answer order, so that "answer B" means the same to everyone in the room.
-    display(quizQuestions(layer), shuffle_answers=False)
+    _shown[layer] = _shown.get(layer, 0) + 1
+    # jupyterquiz names its HTML element with letters from the global ``random``: seeded
+    # here (and the caller's state restored), the stored output is the same on every
+    # Run All, so nbval can compare it; a repeated display gets a new name.
+    state = random.getstate()
+    random.seed(f"quiz-{layer}-{_shown[layer]}")
+    try:
+        # Fixed answer order, so that "answer B" means the same to everyone in the room.
+        display(quizQuestions(layer), shuffle_answers=False)
+    finally:
+        random.setstate(state)
+
+
+_shown: dict[Layer | None, int] = {}
 
 
 def _asText(layer: Layer | None) -> str:

@@ -210,3 +210,23 @@ def test_show_quiz_hands_the_questions_in_a_fixed_order_to_the_renderer() -> Non
     showQuiz("lifecycle", display=lambda questions, **options: shown.append((questions, options)))
     ((questions, options),) = shown
     assert questions == quizQuestions("lifecycle") and options == {"shuffle_answers": False}
+
+
+def test_show_quiz_names_its_output_the_same_on_every_run_and_leaves_random_alone() -> None:
+    import random
+
+    from pipeline_lib.exercises import quiz
+
+    def ids() -> list[str]:
+        names: list[str] = []
+        quiz._shown.clear()
+        for layer in ("lifecycle", "lifecycle"):
+            showQuiz(layer, display=lambda q, **o: names.append(random.choice("abcdefgh") * 3))
+        return names
+
+    random.seed(1)
+    expectedNext = random.random()
+    random.seed(1)
+    first = ids()
+    assert random.random() == expectedNext  # the caller's random state is untouched
+    assert ids() == first and first[0] != first[1]
