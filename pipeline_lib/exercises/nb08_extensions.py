@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from ..cleanup import describeError
+from .scratch import quietLogging
 from .verdict import Verdict, correct, exerciseCheck, require
 
 __all__ = ["checkAsyncRunner", "checkDefaultedField", "checkTimedRun"]
@@ -274,7 +275,8 @@ async def _allAttempts(runFunction: Callable[..., Awaitable[object]]) -> list[st
 def checkAsyncRunner(runFunction: Any) -> Verdict:
     """Exercise 08.3: ``await runSafely(source, stages, sink)`` closes every async generator."""
     require(callable(runFunction), f"expected your async function, got {runFunction!r}")
-    problems = _runInFreshLoop(_allAttempts(runFunction))
+    with quietLogging():  # the verdict is the output, not the runs' log lines
+        problems = _runInFreshLoop(_allAttempts(runFunction))
     require(not problems, problems[0] if problems else "")
     return correct(
         "every async generator is closed after success, a failing stage, a failing sink and "
