@@ -206,8 +206,14 @@ def _addRunOptions(parser: argparse.ArgumentParser) -> None:
 
 
 def _gradeCommand(args: argparse.Namespace, log: LogHandler) -> int:
-    from ..exercises.grading import gradeFolder, writeCsv  # nbclient only when grading
+    from ..exercises.grading import gradeFolder, writeCsv
 
+    try:  # only grading needs a notebook runner: check before running anything
+        import nbclient  # noqa: F401
+        import nbformat  # noqa: F401
+    except ImportError as missing:
+        say(f"grade needs nbclient, nbformat and ipykernel ({missing}): pip install -e '.[dev]'")
+        return EXIT_INVALID
     folder = Path(args.folder)
     if not folder.is_dir():
         say(f"grade: {folder} is not a folder")
