@@ -194,11 +194,19 @@ def test_a_timeout_closes_everything_and_the_caller_sees_timeout_error() -> None
             async for _ in stream:
                 await asyncio.Event().wait()
 
+    contexts: list[AsyncPipelineContext] = []
+
+    async def pipeline() -> None:
+        async with AsyncPipelineContext(source, pipelineId="timeout") as ctx:
+            contexts.append(ctx)
+            await ctx.run(stages=stages, sink=StuckSink())
+
     async def main() -> None:
         with pytest.raises(TimeoutError):
             async with asyncio.timeout(0.01):
-                await _run(source, stages, StuckSink())
+                await pipeline()
         _assertAllClosed(events, source)
+        assert contexts[0].status == "cancelled"  # inside the block it was a cancellation
 
     asyncio.run(main())
 
@@ -375,3 +383,22 @@ def test_the_stack_runs_every_cleanup_and_raises_the_first_failure() -> None:
     with pytest.raises(ValueError, match="first"):
         asyncio.run(stack.unwind())
     assert order == ["async", "failing", "oldest"] and len(stack) == 0
+
+
+def test_asyncio_run_closes_a_leftover_async_generator_only_when_its_loop_ends() -> None:
+    """Notebook 08: the loop sweeps leftovers at its end, which a service's loop never reaches."""
+    events = Events()
+    source = TracingSource(events)
+    kept: list[Any] = []
+
+    async def main() -> int:
+        stream = source.stream()
+        kept.append(stream)  # referenced from outside: no finalizer will run
+        await stream.__anext__()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return source.holding
+
+    assert asyncio.run(main()) == 1  # still open while the loop runs
+    assert source.holding == 0  # asyncio.run's shutdown_asyncgens closed it at the end
+    kept.clear()
