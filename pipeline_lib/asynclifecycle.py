@@ -39,7 +39,15 @@ cleanup (it is noted, and the remaining cleanups still run); nothing runs on SIG
 ...     async with AsyncPipelineContext(Ramp(), pipelineId="demo") as ctx:
 ...         await ctx.run(sink=sink)
 ...     return ctx.status, ctx.recordCount, sink.records
->>> asyncio.run(main())
+>>> asyncio.run(main())  # doctest: +SKIP
+('completed', 5, [0, 1, 2, 3, 4])
+
+Where an event loop is already running in this thread (a notebook, a Playwright session),
+``asyncio.run`` refuses; ``await main()`` there, or run it in a thread of its own:
+
+>>> from concurrent.futures import ThreadPoolExecutor
+>>> with ThreadPoolExecutor(max_workers=1) as thread:
+...     thread.submit(asyncio.run, main()).result()
 ('completed', 5, [0, 1, 2, 3, 4])
 """
 
