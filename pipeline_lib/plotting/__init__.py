@@ -14,7 +14,7 @@ series), :mod:`.stagemetrics` (notebook 04, the LatencyDashboard), :mod:`.resour
 from __future__ import annotations
 
 from .conceptmap import plotConceptMap
-from .errorsites import plotErrorSites
+from .errorsites import errorStack, plotErrorSites
 from .resources import plotOpenResources
 from .retrydelays import plotRetryDelays
 from .stagemetrics import plotLatencyPercentiles, plotThroughput, plotTimeline
@@ -22,6 +22,7 @@ from .style import PALETTE, newFigure
 
 __all__ = [
     "PALETTE",
+    "errorStack",
     "newFigure",
     "plotConceptMap",
     "plotErrorSites",

@@ -7,7 +7,8 @@ each input record takes. The cost is charged to a **simulated clock** that the
 measuring reads, not spent for real, so the numbers are the same on every machine and
 every run, and a slider move redraws at once. Each record costs the slider's value
 times a seeded log-normal factor (median 1, so p95 ≈ 2.3× and p99 ≈ 3.2× the cost):
-percentiles have a tail, as real ones do.
+percentiles have a tail, as real ones do. The widget says so where the numbers are read,
+and shows every time in µs, the sliders' unit.
 
 The bottleneck is the stage with the most *own* time (``StageMetrics.ownSeconds``):
 ``@measuredStage`` subtracts the time a stage waits on its input, so a slow stage
@@ -51,6 +52,12 @@ DEFAULT_COSTS_US = {"ThresholdFilter": 5, "Normalizer": 40, "WindowAverage": 15}
 MAX_COST_US = 200
 RECORDS_MIN, RECORDS_MAX, RECORDS_STEP = 1_000, 10_000, 1_000
 COST_SPREAD = 0.5  # sigma of the log-normal factor on each record's cost
+#: Shown in the widget, where the percentiles are read: why p95 is not the slider's value.
+SPREAD_NOTE = (
+    "<i>Each record's cost is the slider's value times a random factor with median 1 "
+    "(log-normal), as real per-record times have a tail: p50 is near the slider, p95 about "
+    "2.3× and p99 about 3.2× it. Everything here is in µs.</i>"
+)
 
 
 class LatencyDashboard(ShownAsRoot):
@@ -130,6 +137,7 @@ class LatencyDashboard(ShownAsRoot):
         return widgets.VBox(
             [
                 widgets.HTML("<b>LatencyDashboard</b>: µs of work per record, by stage"),
+                widgets.HTML(SPREAD_NOTE),
                 *self.costs.values(),
                 self.records,
                 self.summary,
@@ -151,7 +159,7 @@ class LatencyDashboard(ShownAsRoot):
         self.bottleneck = slowest.stageName if slowest.ownSeconds > 0 else None
         self.runs += 1
         self.figure = plotLatencyPercentiles(
-            self.metrics, title="Own time per record, by stage (simulated clock)"
+            self.metrics, title="Own time per record, by stage (simulated clock)", unit="µs"
         )
         if self.renderPngs:
             showFigure(self.figure, self.plot)
@@ -181,8 +189,8 @@ class LatencyDashboard(ShownAsRoot):
     def _summaryHtml(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(name)}</td><td>{m.recordsIn}</td><td>{m.recordsOut}</td>"
-            f"<td>{m.percentileMs(50):.3f}</td><td>{m.percentileMs(95):.3f}</td>"
-            f"<td>{m.percentileMs(99):.3f}</td><td>{m.ownSeconds * 1000:.1f}</td></tr>"
+            f"<td>{m.percentileMs(50) * 1000:.1f}</td><td>{m.percentileMs(95) * 1000:.1f}</td>"
+            f"<td>{m.percentileMs(99) * 1000:.1f}</td><td>{m.ownSeconds * 1e6:,.0f}</td></tr>"
             for name, m in self.metrics.items()
         )
         if self.bottleneck is None:
@@ -195,8 +203,8 @@ class LatencyDashboard(ShownAsRoot):
             )
         return (
             f"<div class='latencydashboard-summary'>{verdict}<table>"
-            "<tr><th>stage</th><th>in</th><th>out</th><th>p50 ms</th><th>p95 ms</th>"
-            f"<th>p99 ms</th><th>own ms</th></tr>{rows}</table></div>"
+            "<tr><th>stage</th><th>in</th><th>out</th><th>p50 µs</th><th>p95 µs</th>"
+            f"<th>p99 µs</th><th>own µs (total)</th></tr>{rows}</table></div>"
         )
 
 
