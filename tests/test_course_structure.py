@@ -5,8 +5,8 @@ These check exactly the strings of ``notebooks/CONVENTIONS.md`` ("Course shape")
 - right after the title cell, one markdown cell whose lines start with
   ``> ⏱ **Time:** A min teaching · B min exercises · **core path: N min**``,
   ``> 📋 **Prerequisites:**`` and ``> 🖥 **Slides:**``;
-- the line right after each teaching ``##`` heading and after each ``### Exercise``
-  heading is exactly the core or the deeper marker;
+- the first non-blank line after each teaching ``##`` heading and after each
+  ``### Exercise`` heading is exactly the core or the deeper marker;
 - ``## Further reading`` (bulleted links) comes after ``## Key points`` and is the last
   section, right before the final navigation line;
 - the declared core paths of all notebooks add up to at most 180 minutes.
@@ -50,10 +50,6 @@ NAVIGATION = re.compile(r"\[Series map\]\((00_start_here\.ipynb)?#The-series\)")
 AWAITING_MARKERS = {
     "01_the_leak_problem",
     "02_context_managers",
-    "03_descriptors",
-    "04_measuring_stages",
-    "05_retry",
-    "06_three_layers",
 }
 
 
@@ -70,7 +66,7 @@ def _params(paths: list[Path]) -> list[object]:
 class Heading:
     level: int
     title: str
-    nextLine: str  # the line right after the heading ('' when the heading ends its cell)
+    nextLine: str  # the first non-blank line after the heading ('' when the heading ends its cell)
     cell: int
 
 
@@ -103,7 +99,9 @@ def headings(path: Path) -> list[Heading]:
         lines = _lines(source)
         for position, line in enumerate(lines):
             if match := re.match(r"^(#{2,3}) (.+?)\s*$", line):
-                after = lines[position + 1] if position + 1 < len(lines) else ""
+                # The first non-blank line: a blank line between renders the same.
+                rest = [later for later in lines[position + 1 :] if later.strip()]
+                after = rest[0] if rest else ""
                 found.append(Heading(len(match[1]), match[2], after, index))
     return found
 
@@ -197,6 +195,7 @@ def test_the_marker_check_accepts_both_markers_and_skips_framing_sections(tmp_pa
         tmp_path,
         "## Setup\nRun this.",
         f"## The leak\n{CORE}\n\ntext",
+        f"## Blank line first\n\n{CORE}",
         f"## Async\n{DEEPER}",
         f"## Exercises\n\n### Exercise 1 — fix it\n{CORE}",
         "```python\n## not a heading\n```",
@@ -208,7 +207,7 @@ def test_the_marker_check_accepts_both_markers_and_skips_framing_sections(tmp_pa
     "sources",
     [
         ("## The leak\ntext without marker",),
-        ("## The leak\n\n🟢 **Core**",),  # a blank line in between
+        ("## The leak\ntext\n🟢 **Core**",),  # text before the marker
         ("## The leak\n🟢 Core",),  # not bold
         ("## The leak\n🔵 **Deeper**",),  # deeper without its explanation
         ("### Exercise 2 — retry\nwrite a policy",),
