@@ -34,7 +34,8 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
 LOCK = ROOT / "constraints.txt"
 DISTRIBUTION = "pipeline-lib-course"
-LAB_PACKAGES = {"jupyterlab", "ipykernel", "ipywidgets", "matplotlib"}
+# What a student needs, nothing else (notebook 07 is a jupyterquiz quiz).
+LAB_PACKAGES = {"jupyterlab", "ipykernel", "ipywidgets", "jupyterquiz", "matplotlib"}
 # The classroom and the command line live in subpackages (issue 13's layout).
 LAYOUT = ("widgets", "exercises", "cli", "plotting")
 UNIT_ONLY = ("-m", "not browser and not slow")

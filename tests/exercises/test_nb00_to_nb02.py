@@ -10,7 +10,6 @@ import pytest
 from pipeline_lib.exercises import (
     Verdict,
     checkCountingSink,
-    checkSpikeFilter,
     correct,
     exerciseCheck,
     require,
@@ -47,21 +46,7 @@ def test_a_check_lets_keyboard_interrupt_through() -> None:
         check()
 
 
-# -- 00 ------------------------------------------------------------------------------
-
-
-class SpikeFilter:
-    def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
-        last = None
-        for reading in inputStream:
-            if last is None or abs(reading.value - last) <= 40:
-                last = reading.value
-                yield reading
-
-
-class PassThrough:
-    def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
-        yield from inputStream
+# -- 00 (the spike filter: tests/exercises/test_nb00_start_here.py) -----------------
 
 
 class CountingSink:
@@ -79,13 +64,6 @@ class LazySink:
 
     def consume(self, stream: Iterator[Any]) -> None:
         pass
-
-
-def test_check_spike_filter() -> None:
-    assert checkSpikeFilter(SpikeFilter()).passed
-    verdict = checkSpikeFilter(PassThrough())
-    assert not verdict and "130.0" in verdict.message
-    assert "no process() method" in checkSpikeFilter(object()).message
 
 
 class PassThroughSink:
