@@ -28,6 +28,8 @@ __all__ = [
     "closeIterator",
     "describeError",
     "openComponent",
+    "raiseCleanupFailures",
+    "recordCleanupFailure",
 ]
 
 logger = logging.getLogger("pipeline_lib")
@@ -82,15 +84,32 @@ class CleanupStack:
             try:
                 callback(error)
             except BaseException as cleanupError:  # every cleanup must run
-                failures.append(cleanupError)
-                logger.error("cleanup of %s failed: %s", label, describeError(cleanupError))
-                if error is not None:
-                    error.add_note(f"while cleaning up {label}: {describeError(cleanupError)}")
-        if error is None and failures:
-            first = failures[0]
-            for later in failures[1:]:
-                first.add_note(f"another cleanup also failed: {describeError(later)}")
-            raise first
+                failures.append(recordCleanupFailure(cleanupError, label, error))
+        if error is None:
+            raiseCleanupFailures(failures)
+
+
+def recordCleanupFailure(
+    cleanupError: BaseException, label: str, error: BaseException | None
+) -> BaseException:
+    """Log a failed cleanup and, if a run is failing with ``error``, attach it as a note.
+
+    Shared by :class:`CleanupStack` and the async stack of ``asynclifecycle``, so both
+    say the same thing. Returns ``cleanupError``.
+    """
+    logger.error("cleanup of %s failed: %s", label, describeError(cleanupError))
+    if error is not None:
+        error.add_note(f"while cleaning up {label}: {describeError(cleanupError)}")
+    return cleanupError
+
+
+def raiseCleanupFailures(failures: list[BaseException]) -> None:
+    """After a successful run: raise the first cleanup failure, the later ones as notes."""
+    if failures:
+        first = failures[0]
+        for later in failures[1:]:
+            first.add_note(f"another cleanup also failed: {describeError(later)}")
+        raise first
 
 
 def openComponent(stack: CleanupStack, component: object, label: str) -> None:

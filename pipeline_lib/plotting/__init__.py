@@ -7,13 +7,14 @@ show it. Figures share one look: no background of their own and grey ink, so the
 on light and dark pages alike, the Okabe-Ito colour-blind-safe palette (its black made
 that grey), a title, and axis labels with units.
 
-Modules: :mod:`.style` (palette, ``newFigure``), :mod:`.stagemetrics` (notebook 04, the
-LatencyDashboard), :mod:`.resources` (01, 02, the FailureLab), :mod:`.errorsites` (03),
-:mod:`.retrydelays` (05).
+Modules: :mod:`.style` (palette, ``newFigure``), :mod:`.conceptmap` (00's map of the
+series), :mod:`.stagemetrics` (notebook 04, the LatencyDashboard), :mod:`.resources`
+(01, 02, the FailureLab), :mod:`.errorsites` (03), :mod:`.retrydelays` (05).
 """
 
 from __future__ import annotations
 
+from .conceptmap import plotConceptMap
 from .errorsites import errorStack, plotErrorSites
 from .resources import plotOpenResources
 from .retrydelays import plotRetryDelays
@@ -24,6 +25,7 @@ __all__ = [
     "PALETTE",
     "errorStack",
     "newFigure",
+    "plotConceptMap",
     "plotErrorSites",
     "plotLatencyPercentiles",
     "plotOpenResources",
