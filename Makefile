@@ -16,7 +16,7 @@ OTHER_PYTHONS := 3.12 3.13
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SANITIZE  := tests/nbval_sanitize.cfg
 
-.PHONY: lab test lint typecheck unit notebooks-check notebooks test-pythons lock bench clean
+.PHONY: lab test lint typecheck unit notebooks-check notebooks test-pythons lock bench site slides clean
 
 # The dev install writes both stamps: the dev extra contains the lab extra.
 $(STAMP): pyproject.toml $(LOCK)
@@ -24,6 +24,11 @@ $(STAMP): pyproject.toml $(LOCK)
 
 $(LAB_STAMP): pyproject.toml $(LOCK)
 	$(DEV_PY) install lab
+
+# The site's and the slides' JavaScript (widget renderer, reveal.js), from web/package-lock.json.
+WEB_STAMP := web/node_modules/.package-lock.json
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
 
 ## make lab: open the notebook series in JupyterLab (127.0.0.1, token in the printed URL)
 lab: $(LAB_STAMP)
@@ -39,7 +44,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python -m pytest
 
 notebooks-check: $(STAMP)
@@ -68,5 +73,13 @@ bench: $(STAMP)
 	    $(BIN)/python "$$script" $$args || exit 1; \
 	done
 
+## make site: the series as a static website (build/site/_build/html/index.html), offline
+site: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python scripts/build_site.py
+
+## make slides: each notebook's core path as an offline reveal.js deck (build/slides/index.html)
+slides: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python scripts/build_slides.py
+
 clean:
-	rm -rf $(VENV) $(VENV)-3.12 $(VENV)-3.13 .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VENV)-3.12 $(VENV)-3.13 web/node_modules build .pytest_cache .mypy_cache .ruff_cache .hypothesis

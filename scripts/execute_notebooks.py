@@ -79,6 +79,9 @@ def execute(path: Path) -> None:
         kernel_name="python3",
         timeout=CELL_TIMEOUT_SECONDS,
         record_timing=False,  # no timestamps in the stored notebook: diffs stay readable
+        # Widgets' state is saved in the notebook's metadata (nbclient's default, made
+        # explicit): the static site and the slides draw the widgets from it.
+        store_widget_state=True,
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
     # The kernel's own stderr only carries its start-up chatter (a transport warning);

@@ -3,8 +3,9 @@
 Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot``, so
 nothing accumulates in pyplot's global list and widgets can redraw freely. In a
 notebook, run ``%matplotlib inline`` once and make the figure a cell's last value to
-show it. Figures share one look: a white background (readable in dark themes too),
-the Okabe-Ito colour-blind-safe palette, a title, and axis labels with units.
+show it. Figures share one look: no background of their own and grey ink, so they read
+on light and dark pages alike, the Okabe-Ito colour-blind-safe palette (its black made
+that grey), a title, and axis labels with units.
 
 Modules: :mod:`.style` (palette, ``newFigure``), :mod:`.conceptmap` (00's map of the
 series), :mod:`.stagemetrics` (notebook 04, the LatencyDashboard), :mod:`.resources`

@@ -27,6 +27,7 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 __all__ = [
+    "CHOSEN_ICON",
     "PNG_DPI",
     "ShownAsRoot",
     "capturedLog",
@@ -55,9 +56,33 @@ def placeholderFigure(figure: Figure, message: str) -> Figure:
     return figure
 
 
-def toggles(options: list[tuple[str, str]], value: str, width: str = "8em") -> Any:
-    """Toggle buttons side by side, of one width."""
-    return widgets.ToggleButtons(options=options, value=value, style={"button_width": width})
+#: The icon on the chosen toggle button (Font Awesome, shipped with ipywidgets).
+CHOSEN_ICON = "check"
+
+
+def toggles(options: list[tuple[str, str]], value: str, width: str = "9em") -> Any:
+    """Toggle buttons side by side, of one width; the chosen one carries a check mark.
+
+    JupyterLab tells the chosen button from the others by a slightly different grey, which
+    in JupyterLab Dark is barely visible: the mark shows the choice in every theme, and
+    without relying on colour.
+
+    >>> runner = toggles([("naive", "naive"), ("managed", "managed")], "managed")
+    >>> runner.icons
+    ('', 'check')
+    >>> runner.value = "naive"
+    >>> runner.icons
+    ('check', '')
+    """
+    buttons = widgets.ToggleButtons(options=options, value=value, style={"button_width": width})
+    values = [choice for _, choice in options]
+
+    def markChosen(change: Any = None) -> None:
+        buttons.icons = [CHOSEN_ICON if choice == buttons.value else "" for choice in values]
+
+    markChosen()
+    buttons.observe(markChosen, names="value")
+    return buttons
 
 
 def closeTree(widget: Any) -> None:

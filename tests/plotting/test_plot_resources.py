@@ -63,10 +63,10 @@ def test_the_pool_size_is_a_dashed_line_on_the_connections_panel() -> None:
     assert any(text.get_text() == "pool size = 5" for text in connections.texts)
 
 
-def test_the_background_is_white_so_the_plot_reads_in_dark_themes() -> None:
+def test_no_background_is_drawn_so_the_plot_sits_on_light_and_dark_pages() -> None:
     figure = plotOpenResources(NAIVE)
-    assert figure.get_facecolor()[:3] == (1.0, 1.0, 1.0)
-    assert all(axes.get_facecolor()[:3] == (1.0, 1.0, 1.0) for axes in figure.axes)
+    assert not figure.get_frameon()  # tests/plotting/test_plot_style.py: what that draws
+    assert all(axes.get_facecolor()[3] == 0.0 for axes in figure.axes)
 
 
 def test_descriptors_above_the_pool_size_stay_inside_the_axes() -> None:
