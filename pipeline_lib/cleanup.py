@@ -22,6 +22,8 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, Self
 
+from .interrupts import deferredInterrupts
+
 __all__ = [
     "CleanupStack",
     "ComponentWrapper",
@@ -81,19 +83,34 @@ class CleanupStack:
         attached to it as notes and logged; the caller then re-raises ``error``
         itself. Without one, the first cleanup failure is raised after all cleanups
         have run, carrying the later ones as notes.
+
+        A Ctrl-C that arrives while the cleanups run (in the main thread) is held back
+        until they have all run: if the run was already failing with a
+        ``KeyboardInterrupt``, that one is what the caller re-raises; otherwise a
+        ``KeyboardInterrupt`` is raised here, after the last cleanup.
         """
         failures: list[BaseException] = []
-        while self._callbacks:
-            callback, label = self._callbacks.pop()
-            try:
-                callback(error)
-            except BaseException as cleanupError:  # every cleanup must run
-                failures.append(cleanupError)
-                logger.error("cleanup of %s failed: %s", label, describeError(cleanupError))
-                if error is not None:
-                    error.add_note(f"while cleaning up {label}: {describeError(cleanupError)}")
+        labels: list[str] = []  # what the first failure was cleaning up
+        with deferredInterrupts() as shield:
+            while self._callbacks:
+                callback, label = self._callbacks.pop()
+                try:
+                    callback(error)
+                except BaseException as cleanupError:  # every cleanup must run
+                    failures.append(cleanupError)
+                    if not labels:
+                        labels.append(label)
+                    logger.error("cleanup of %s failed: %s", label, describeError(cleanupError))
+                    if error is not None:
+                        error.add_note(f"while cleaning up {label}: {describeError(cleanupError)}")
+        if shield.interrupted:
+            if isinstance(error, KeyboardInterrupt):
+                error.add_note("another interrupt came during cleanup; cleanup finished first")
+            else:
+                shield.raiseIfInterrupted()
         if error is None and failures:
             first = failures[0]
+            first.add_note(f"raised while cleaning up {labels[0]}")
             for later in failures[1:]:
                 first.add_note(f"another cleanup also failed: {describeError(later)}")
             raise first
