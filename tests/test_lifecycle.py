@@ -374,9 +374,11 @@ def test_a_pooled_source_used_as_its_own_sink_place_is_named(database: Path) -> 
     pool = ConnectionPool(database, size=1)
     source = SqliteSource(pool)
     stage = ThresholdFilter(0.1, 1000.0)
-    with pytest.raises(ValueError, match=r"is stages\[0\] and stages\[1\]"):
-        with PipelineContext(source) as ctx:
-            ctx.run(stages=[stage, stage], sink=ListSink())
+    with (
+        pytest.raises(ValueError, match=r"is stages\[0\] and stages\[1\]"),
+        PipelineContext(source) as ctx,
+    ):
+        ctx.run(stages=[stage, stage], sink=ListSink())
     assert pool.inUse == 0
     pool.close()
 
@@ -388,12 +390,14 @@ def test_a_failure_caught_inside_the_block_is_still_reported_failed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     stage = failStage(ThresholdFilter(0.1, 1000.0), Fault(atRecord=2))
-    with caplog.at_level(logging.INFO, logger="pipeline_lib"):
-        with PipelineContext(SensorSource(count=10), pipelineId="caught") as ctx:
-            try:
-                ctx.run(stages=[stage], sink=ListSink())
-            except OSError:
-                pass  # the caller handles it, but the run still failed
+    with (
+        caplog.at_level(logging.INFO, logger="pipeline_lib"),
+        PipelineContext(SensorSource(count=10), pipelineId="caught") as ctx,
+    ):
+        try:
+            ctx.run(stages=[stage], sink=ListSink())
+        except OSError:
+            logging.getLogger("test").info("handled")  # the run still failed
     assert ctx.status == "failed"
     assert isinstance(ctx.error, OSError)
     assert "FAILED" in caplog.text and "Completed" not in caplog.text
@@ -415,9 +419,11 @@ def test_a_close_failure_after_the_sink_finished_says_the_output_is_written(
 ) -> None:
     path = tmp_path / "out.csv"
     closing = ClosingStage("closing", [], failOnClose=RuntimeError("close failed"))
-    with pytest.raises(RuntimeError, match="close failed") as raised:
-        with PipelineContext(SensorSource(count=5)) as ctx:
-            ctx.run(stages=[closing], sink=CsvSink(path))
+    with (
+        pytest.raises(RuntimeError, match="close failed") as raised,
+        PipelineContext(SensorSource(count=5)) as ctx,
+    ):
+        ctx.run(stages=[closing], sink=CsvSink(path))
     assert path.exists()  # the output was committed before the close failed...
     assert ctx.sinkFinished and ctx.status == "failed"
     notes = raised.value.__notes__
