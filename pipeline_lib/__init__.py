@@ -4,12 +4,34 @@ Three layers, each independent (Lecture 34, slide 11):
 
 1. lifecycle: :class:`PipelineContext` closes every generator and resource, always;
 2. configuration: descriptors that reject bad values at assignment;
-3. observability and resilience: ``@measuredStage`` and ``@retryOnFailure``.
+3. observability: two decorators on generators, ``@measuredStage`` (what each stage costs)
+   and ``@retryOnFailure`` (resilience: transient failures retried, no record twice).
 
 Names follow the course's camelCase (``samplingRateHz``, ``inputStream``) so the slides'
 code and the library's read alike. ``import pipeline_lib`` imports only the standard
 library; :mod:`pipeline_lib.plotting` and :mod:`pipeline_lib.widgets` bring matplotlib
 and ipywidgets when you ask for them.
+
+Module map (the engine at the top level, the classroom and the command line below it)::
+
+    protocols                      the Stage 1 contract: Source, Stage, Sink, SensorReading
+    sources stages sinks sqlitedb  the built-in components
+    cleanup observe tally          the shared core: closing in order, reports, counting
+    lifecycle resources            layer 1: PipelineContext; ConnectionPool, descriptors
+    validators config              layer 2: descriptors; PipelineConfig
+    metrics histogram              layer 3, @measuredStage: own time, percentiles
+    retry retrypolicy resume       layer 3, @retryOnFailure: policy, resuming a source
+    adapters                       decorating a component's method from outside
+    naive faults leaks testing     teaching doubles: the slides' versions, failure
+                                   injection, repeated failing runs, fake clocks
+    plotting/                      pictures (matplotlib)
+    widgets/                       FailureLab, LatencyDashboard, ConfigPlayground
+    exercises/                     the notebooks' self-checks, one module per notebook
+    cli/                           the pipeline-lib command
+
+The four subpackages import the engine; the engine never imports them (only
+``python -m pipeline_lib`` starts the CLI), and of the subpackages only widgets import
+plotting.
 """
 
 from __future__ import annotations

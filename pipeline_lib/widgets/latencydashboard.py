@@ -33,13 +33,13 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from .lifecycle import PipelineContext
-from .metrics import StageMetrics, measuredStage
-from .plotting import plotLatencyPercentiles
-from .sinks import ListSink
-from .sources import SensorSource
-from .stages import Normalizer, ThresholdFilter, WindowAverage
-from .widgetkit import capturedLog, closeTree, showFigure
+from ..lifecycle import PipelineContext
+from ..metrics import StageMetrics, measuredStage
+from ..plotting import plotLatencyPercentiles
+from ..sinks import ListSink
+from ..sources import SensorSource
+from ..stages import Normalizer, ThresholdFilter, WindowAverage
+from .kit import capturedLog, closeTree, showFigure
 
 __all__ = ["DEFAULT_COSTS_US", "LatencyDashboard", "SimulatedClock"]
 

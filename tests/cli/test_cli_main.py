@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from pipeline_lib import openFileDescriptors
 from pipeline_lib.cli import DEMO_PIPELINE, main
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 # A user module for the tests: a slow source that says when it is running and when it
 # is closed, and a source that fails at a chosen record.

@@ -32,12 +32,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .config import PipelineConfig
-from .plotting import PALETTE
-from .validators import validatedFields
-from .widgetkit import closeTree
+from ..config import PipelineConfig
+from ..plotting import PALETTE
+from ..validators import validatedFields
+from .kit import closeTree
 
-__all__ = ["ConfigPlayground", "Verdict", "parseFieldText"]
+__all__ = ["ConfigPlayground", "FieldVerdict", "parseFieldText"]
 
 #: Texts read as the special floats (any case, with or without a sign).
 SPECIAL_FLOATS = frozenset(
@@ -70,7 +70,7 @@ def parseFieldText(text: str) -> Any:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class FieldVerdict:
     """One check's outcome: accepted (and what is stored), or the exact message of the refusal.
 
     ``field`` is the field's name, or ``"checkFields"`` for the rule between fields;
@@ -85,13 +85,13 @@ class Verdict:
     stored: Any = None  # what the descriptor would store (ints become floats, say)
 
 
-def _judge(field: str, value: Any, check: Callable[[Any], Any]) -> Verdict:
+def _judge(field: str, value: Any, check: Callable[[Any], Any]) -> FieldVerdict:
     """Call the real ``check`` on ``value``; its TypeError/ValueError is the refusal."""
     try:
         stored = check(value)
     except (TypeError, ValueError) as error:
-        return Verdict(field, value, False, str(error), type(error).__name__)
-    return Verdict(field, value, True, "accepted", stored=stored)
+        return FieldVerdict(field, value, False, str(error), type(error).__name__)
+    return FieldVerdict(field, value, True, "accepted", stored=stored)
 
 
 class ConfigPlayground:
@@ -103,8 +103,8 @@ class ConfigPlayground:
     - controls: ``inputs`` (field name → ``Text``), ``resetButton``; typing calls
       ``onTextChanged``, Reset calls ``onReset`` (back to the starting values);
     - displays: ``verdictLabels`` (field name → ``HTML``), ``crossLabel``, ``current``;
-    - results: ``verdicts`` (field name → :class:`Verdict`), ``crossCheck``
-      (:class:`Verdict` of ``checkFields``), ``config`` (the last valid config) and
+    - results: ``verdicts`` (field name → :class:`FieldVerdict`), ``crossCheck``
+      (:class:`FieldVerdict` of ``checkFields``), ``config`` (the last valid config) and
       ``applied`` (whether ``config`` holds what the boxes say).
     """
 
@@ -112,8 +112,8 @@ class ConfigPlayground:
         self.config = PipelineConfig(100.0, 10, 20.0, 80.0) if config is None else config
         self._start = self.config.asDict()
         self._fields = validatedFields(type(self.config))
-        self.verdicts: dict[str, Verdict] = {}
-        self.crossCheck = Verdict(CROSS_FIELD, {}, True, "accepted")
+        self.verdicts: dict[str, FieldVerdict] = {}
+        self.crossCheck = FieldVerdict(CROSS_FIELD, {}, True, "accepted")
         self.applied = True
         self._buildControls()
         self.root = self._layout()
@@ -171,7 +171,7 @@ class ConfigPlayground:
         for name, box in self.inputs.items():
             box.value = str(self._start[name])
 
-    def check(self) -> dict[str, Verdict]:
+    def check(self) -> dict[str, FieldVerdict]:
         """Judge each box's value by its descriptor and the pair rule; apply if all accept."""
         values = {name: parseFieldText(box.value) for name, box in self.inputs.items()}
         self.verdicts = {
@@ -210,7 +210,7 @@ class ConfigPlayground:
         )
 
 
-def _verdictHtml(verdict: Verdict) -> str:
+def _verdictHtml(verdict: FieldVerdict) -> str:
     if verdict.accepted:
         stored = "" if verdict.field == CROSS_FIELD else f" (stored {verdict.stored!r})"
         return (

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from pipeline_lib import StageMetrics
-from pipeline_lib.latencydashboard import DEFAULT_COSTS_US, LatencyDashboard, SimulatedClock
+from pipeline_lib.widgets.latencydashboard import DEFAULT_COSTS_US, LatencyDashboard, SimulatedClock
 
 STAGES = ["ThresholdFilter", "Normalizer", "WindowAverage"]
 

@@ -43,7 +43,7 @@ checks its arguments.
 >>> loadPipeline({"source": {"type": "SensorSource", "count": -1}, "sinc": {}})
 Traceback (most recent call last):
 ...
-pipeline_lib.pipelinefile.PipelineFileError: <pipeline>: 3 problems
+pipeline_lib.cli.pipelinefile.PipelineFileError: <pipeline>: 3 problems
   - sinc: not part of a pipeline file; did you mean 'sink'? (a pipeline file has: ...)
   - source: SensorSource.count must be an int >= 0, got -1
   - sink: missing: a pipeline needs a [sink] table
@@ -58,10 +58,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .adapters import MeasuredStage, RetriedSource, isMeasured
+from ..adapters import MeasuredStage, RetriedSource, isMeasured
+from ..config import ConfigError, PipelineConfig, describeTomlError, didYouMean
+from ..retrypolicy import validatePolicy
 from .components import BuiltComponent, buildComponent
-from .config import ConfigError, PipelineConfig, describeTomlError, didYouMean
-from .retrypolicy import validatePolicy
 
 __all__ = ["PipelineFileError", "PipelinePlan", "loadPipeline", "loadPipelineFile"]
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pipeline_lib import CsvSink, SensorSource
-from pipeline_lib.components import BUILTINS, buildComponent, didYouMean, importObject
+from pipeline_lib.cli.components import BUILTINS, buildComponent, didYouMean, importObject
 
 
 def _build(table: dict[str, Any], role: Any = "source", **options: Any) -> tuple[Any, list[str]]:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline_lib import PipelineConfig
-from pipeline_lib.configplayground import ConfigPlayground, Verdict, parseFieldText
+from pipeline_lib.widgets import ConfigPlayground, FieldVerdict, parseFieldText
 
 START = PipelineConfig(100.0, 10, 20.0, 80.0)
 
@@ -79,7 +79,7 @@ def test_an_accepted_value_is_applied_through_the_descriptors_and_shown(
 ) -> None:
     playground.inputs["samplingRateHz"].value = "250"
     verdict = playground.verdicts["samplingRateHz"]
-    assert verdict == Verdict("samplingRateHz", 250, True, "accepted", stored=250.0)
+    assert verdict == FieldVerdict("samplingRateHz", 250, True, "accepted", stored=250.0)
     assert playground.config.samplingRateHz == 250.0  # stored as float, as the descriptor does
     assert "(stored 250.0)" in playground.verdictLabels["samplingRateHz"].value
     assert "samplingRateHz=250.0" in playground.current.value and playground.applied

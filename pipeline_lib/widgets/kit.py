@@ -1,7 +1,7 @@
 """What the notebook widgets share: figures into Image widgets, closing, captured logs.
 
-Used by :mod:`pipeline_lib.widgets` (``FailureLab``), :mod:`pipeline_lib.latencydashboard`
-and :mod:`pipeline_lib.configplayground`; nothing here is engine logic. Widgets write to
+Used by :mod:`.failurelab`, :mod:`.latencydashboard` and :mod:`.configplayground`;
+nothing here is engine logic. Widgets write to
 the page only by replacing a widget's value (an Image's PNG, an HTML's text) or with
 ``Output.append_stdout``: ``with output:`` captures nothing outside a kernel, and under
 nbval its output would show up as unexpected cell output.

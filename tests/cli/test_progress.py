@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline_lib.progress import ProgressBar
+from pipeline_lib.cli.progress import ProgressBar
 
 
 class FakeClock:

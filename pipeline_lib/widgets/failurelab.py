@@ -15,11 +15,6 @@ after run until the pool is exhausted, while ``PipelineContext`` stays flat. Res
 go. A second plot shows each stage's own time per record in the last run
 (:func:`~pipeline_lib.measuredStage`).
 
-The other widgets live in their own modules and are re-exported here:
-:class:`~pipeline_lib.latencydashboard.LatencyDashboard` (which stage is the
-bottleneck?) and :class:`~pipeline_lib.configplayground.ConfigPlayground` (type values,
-see each descriptor's verdict).
-
 No engine logic lives here: the widget builds components, calls the engine and shows
 what it reports. Controls are attributes, callbacks are plain methods and results
 are plain attributes, so a test or a notebook cell can drive it without a browser:
@@ -51,39 +46,27 @@ import shutil
 import tempfile
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from . import naive
-from .adapters import MeasuredStage
-from .cleanup import ComponentWrapper, describeError
-from .configplayground import ConfigPlayground, Verdict, parseFieldText
-from .faults import Fault, failSink, failSource, failStage
-from .latencydashboard import LatencyDashboard
-from .lifecycle import PipelineContext
-from .metrics import StageMetrics
-from .plotting import PALETTE, newFigure, plotLatencyPercentiles, plotOpenResources
-from .resources import ConnectionPool, openDescriptorsOn, openFileDescriptors
-from .resume import resumeStream
-from .retry import retryOnFailure
-from .sinks import ListSink, SqliteSink
-from .sources import SensorSource, SqliteSource
-from .stages import Normalizer, ThresholdFilter
-from .widgetkit import capturedLog, closeTree, placeholderFigure, showFigure, toggles
+from .. import naive
+from ..adapters import MeasuredStage
+from ..cleanup import describeError
+from ..faults import Fault, failSink, failSource, failStage
+from ..lifecycle import PipelineContext
+from ..plotting import PALETTE, plotOpenResources
+from ..resources import ConnectionPool, openDescriptorsOn, openFileDescriptors
+from ..sinks import ListSink, SqliteSink
+from ..sources import SensorSource, SqliteSource
+from ..stages import Normalizer, ThresholdFilter
+from .kit import capturedLog, closeTree, showFigure, toggles
+from .labparts import HeldSeries, LabRun, ProgressTap, RetriedSource, latencyFigure
 
-__all__ = [
-    "ConfigPlayground",
-    "FailureLab",
-    "LabRun",
-    "LatencyDashboard",
-    "Verdict",
-    "parseFieldText",
-]
+__all__ = ["FailureLab"]
 
 logger = logging.getLogger("pipeline_lib")
 
@@ -93,28 +76,6 @@ RECORD_COUNTS = (100, 1_000, 10_000, 100_000)
 PROGRESS_STEP_MIN = 2_000  # fewer records than this finish before a bar could be read
 MAX_ATTEMPTS = 5
 HELD_LABEL = "after each run"  # the one line per panel of the held-resources plot
-
-
-@dataclass(frozen=True)
-class LabRun:
-    """One Run of the lab: what was asked, how it ended, and what it left held afterwards."""
-
-    run: int
-    runner: str
-    failAt: str
-    status: str  # "completed" or "failed"
-    error: str | None  # "OSError: injected failure at record 5 of SqliteSource (permanent)"
-    delivered: int  # records that reached the sink
-    duplicates: int  # records the sink received more than once
-    faultsInjected: int  # failures the fault raised during this run
-    connectionsInUse: int  # pooled connections still acquired after the run
-    descriptorsHeld: int  # descriptors open on the lab's database, minus those at (re)start
-    seconds: float
-    retries: int = 0  # times the source's stream was started again after a failure
-    #: Each stage's own-time metrics for this run (``@measuredStage``), in pipeline order.
-    stageMetrics: Mapping[str, StageMetrics] = field(
-        default_factory=dict, repr=False, compare=False
-    )
 
 
 class FailureLab:
@@ -343,7 +304,7 @@ class FailureLab:
         source, measured, sink = self._components(self._table(total), fault, received)
         self.progress.max, self.progress.value = total, 0
         # Every bar update is a message to the browser: long runs get 20, short runs none.
-        tap = _ProgressTap(self.progress, step=max(PROGRESS_STEP_MIN, total // 20))
+        tap = ProgressTap(self.progress, step=max(PROGRESS_STEP_MIN, total // 20))
         lines = [f"run {number}: {self.runner.value}, {self._describeFault(fault)}"]
         waitsBefore = len(self.waits)
         started = time.perf_counter()
@@ -364,7 +325,7 @@ class FailureLab:
             connectionsInUse=self.pool.inUse,
             descriptorsHeld=self._descriptors() - self._descriptorBaseline,
             seconds=seconds,
-            retries=source.attempts - 1 if isinstance(source, _RetriedSource) else 0,
+            retries=source.attempts - 1 if isinstance(source, RetriedSource) else 0,
             stageMetrics={s.stageName: s.metrics for s in measured if s.metrics is not None},
         )
         lines += logLines
@@ -405,7 +366,7 @@ class FailureLab:
             stages[index] = failStage(stages[index], fault)
         if self.maxAttempts.value > 1:
             naiveRetry = self.runner.value == "runWithoutCleanup"
-            source = _RetriedSource(source, self.maxAttempts.value, naiveRetry, self._sleep)
+            source = RetriedSource(source, self.maxAttempts.value, naiveRetry, self._sleep)
         measured = [
             MeasuredStage(stage, name) for stage, name in zip(stages, STAGE_NAMES, strict=True)
         ]
@@ -452,7 +413,7 @@ class FailureLab:
         return f"fail in {self.where.value} at {when} ({how})"
 
     def _describeRetries(self, source: object, waits: list[float]) -> list[str]:
-        if not isinstance(source, _RetriedSource) or source.attempts < 2:
+        if not isinstance(source, RetriedSource) or source.attempts < 2:
             return []
         how = "restarted from record 0" if source.naive else "resumed after the records delivered"
         lines = [f"  retry: the stream was started {source.attempts} times ({how})"]
@@ -475,7 +436,7 @@ class FailureLab:
 
     def _redraw(self) -> None:
         self.figure = self._heldFigure()
-        self.latencyFigure = _latencyFigure(self.lastRun)
+        self.latencyFigure = latencyFigure(self.lastRun)
         if self.renderPngs:
             showFigure(self.figure, self.plot)
             showFigure(self.latencyFigure, self.latencyPlot)
@@ -485,7 +446,7 @@ class FailureLab:
         """The notebooks' leak plot, of this lab's runs: failures crossed, naive runs shaded."""
         runs = self.history
         figure = plotOpenResources(
-            _HeldSeries(
+            HeldSeries(
                 label=HELD_LABEL,
                 poolSize=self.poolSize,
                 runs=[run.run for run in runs],
@@ -513,80 +474,3 @@ class FailureLab:
             f"descriptors held <b>{run.descriptorsHeld:+d}</b> · retries <b>{run.retries}</b> · "
             f"exceptions kept <b>{len(self.heldErrors)}</b></div>"
         )
-
-
-class _ProgressTap:
-    """A pass-through stage that counts records (``seen``) and moves a bar every ``step``."""
-
-    def __init__(self, bar: Any, step: int) -> None:
-        self.bar = bar
-        self.step = step
-        self.seen = 0
-
-    def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
-        for record in inputStream:
-            self.seen += 1
-            if self.seen % self.step == 0:
-                self.bar.value = self.seen
-            yield record
-
-
-@dataclass
-class _HeldSeries:
-    """The lab's runs as :func:`~pipeline_lib.plotting.plotOpenResources` reads a history."""
-
-    label: str
-    poolSize: int
-    runs: list[int]
-    connectionsInUse: list[int]
-    descriptorsOpened: list[int]
-
-
-def _latencyFigure(run: LabRun | None) -> Figure:
-    """The last run's own time per record by stage, or why there is nothing to show."""
-    title = "Own time per record, by stage"
-    if run is None:
-        return placeholderFigure(newFigure(title, "stage", "own time (ms)")[0], "No run yet")
-    metrics = run.stageMetrics
-    suspended = any(m.outcome == "running" for m in metrics.values())
-    if not any(m.histogram.count for m in metrics.values()):
-        why = ": its stages were never closed" if suspended else ""
-        message = f"Run {run.run} timed no record{why}"
-        return placeholderFigure(newFigure(title, "stage", "own time (ms)")[0], message)
-    partial = " (stages left suspended: partial)" if suspended else ""
-    return plotLatencyPercentiles(metrics, title=f"{title}, run {run.run}{partial}")
-
-
-class _RetriedSource(ComponentWrapper):
-    """The lab's source with its stream retried: the engine's decorator, or slide 10's.
-
-    Both decorate the same function, which counts ``attempts`` and streams the source,
-    resumed after ``resumeAfter`` records when the engine asks (slide 10 never does).
-    """
-
-    def __init__(
-        self, source: Any, maxAttempts: int, naiveRetry: bool, sleep: Callable[[float], object]
-    ) -> None:
-        super().__init__(source)
-        self.naive = naiveRetry
-        self.attempts = 0
-
-        def stream(resumeAfter: int = 0) -> Iterator[Any]:
-            self.attempts += 1
-            return resumeStream(source, resumeAfter)
-
-        stream.__qualname__ = "SqliteSource.stream"  # how the engine's retry log names it
-        self._stream: Callable[[], Iterator[Any]]
-        if naiveRetry:
-            slide10 = naive.retryOnFailure(maxAttempts=maxAttempts, delaySeconds=0)
-
-            def restart(owner: object) -> Iterator[Any]:
-                return stream()
-
-            retried = slide10(restart)
-            self._stream = lambda: retried(self)
-        else:
-            self._stream = retryOnFailure(maxAttempts=maxAttempts, sleep=sleep)(stream)
-
-    def stream(self) -> Iterator[Any]:
-        return self._stream()

@@ -13,13 +13,13 @@ from pipeline_lib import (
     PipelineConfig,
     PositiveFloat,
     SensorReading,
+    StageMetrics,
     ThresholdFilter,
     WindowAverage,
     measuredStage,
     retryOnFailure,
 )
 from pipeline_lib.exercises import (
-    StageMetrics,
     checkBottleneckStage,
     checkSensorBounds,
     checkTwoFaultsOnce,

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .cleanup import describeError
-from .config import didYouMean
-from .sinks import CsvSink, SqliteSink
-from .sources import CsvSource, SensorSource, SqliteSource
-from .stages import Normalizer, ThresholdFilter, WindowAverage
+from ..cleanup import describeError
+from ..config import didYouMean
+from ..sinks import CsvSink, SqliteSink
+from ..sources import CsvSource, SensorSource, SqliteSource
+from ..stages import Normalizer, ThresholdFilter, WindowAverage
 
 __all__ = [
     "BUILTINS",

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from pipeline_lib import CsvSink, Normalizer, SensorSource, ThresholdFilter, WindowAverage
-from pipeline_lib.pipelinefile import PipelineFileError, loadPipeline, loadPipelineFile
+from pipeline_lib.cli.pipelinefile import PipelineFileError, loadPipeline, loadPipelineFile
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 VALID = """\
 pipelineId = "ingest"

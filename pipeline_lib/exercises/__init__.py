@@ -1,0 +1,51 @@
+"""Self-checks for the notebooks' exercises: a friendly verdict, never an exception.
+
+One module per notebook, on a small verdict framework:
+
+- :mod:`.verdict`: :class:`Verdict`, :func:`exerciseCheck`, :func:`require`, :func:`correct`
+  (how to write a check: see its docstring);
+- :mod:`.scratch`: what the checks share (quiet logs, a scratch database and pool);
+- ``nb00_start_here`` ... ``nb06_three_layers``: the checks of each notebook, named as the
+  notebook is.
+
+Notebooks import every check from here: ``from pipeline_lib.exercises import checkSafeRunner``.
+"""
+
+from __future__ import annotations
+
+from .nb00_start_here import checkCountingSink, checkSpikeFilter
+from .nb01_the_leak_problem import checkLeakFixed, checkSafeRunner
+from .nb02_context_managers import checkPooledConnection, checkSlideContextFixed
+from .nb03_descriptors import BROKEN_TOML, checkFixedToml, checkOneOf, checkWindowRule
+from .nb04_measuring_stages import TIMELINE_COSTS_MS, checkBottleneck, checkTimelinePrediction
+from .nb05_retry import HUB_ERRORS, checkResumableSource, checkRetryBudget, checkRetryOn
+from .nb06_three_layers import checkBottleneckStage, checkSensorBounds, checkTwoFaultsOnce
+from .verdict import NotYet, Verdict, correct, exerciseCheck, require
+
+__all__ = [
+    "BROKEN_TOML",
+    "HUB_ERRORS",
+    "TIMELINE_COSTS_MS",
+    "NotYet",
+    "Verdict",
+    "checkBottleneck",
+    "checkBottleneckStage",
+    "checkCountingSink",
+    "checkFixedToml",
+    "checkLeakFixed",
+    "checkOneOf",
+    "checkPooledConnection",
+    "checkResumableSource",
+    "checkRetryBudget",
+    "checkRetryOn",
+    "checkSafeRunner",
+    "checkSensorBounds",
+    "checkSlideContextFixed",
+    "checkSpikeFilter",
+    "checkTimelinePrediction",
+    "checkTwoFaultsOnce",
+    "checkWindowRule",
+    "correct",
+    "exerciseCheck",
+    "require",
+]
