@@ -26,8 +26,10 @@ installed (the command line's own, say), it is left alone and decides itself.
 
 from __future__ import annotations
 
+# The C module itself: ``signal.signal`` wraps it in Python code (enum conversions) where
+# a Ctrl-C could land between installing a handler and returning.
+import _signal  # type: ignore[import-not-found]
 import logging
-import signal
 import threading
 from types import FrameType, TracebackType
 
@@ -48,9 +50,9 @@ class deferredInterrupts:
         # handler, already decides what Ctrl-C does.
         if (
             threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+            and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler
         ):
-            signal.signal(signal.SIGINT, self._record)
+            _signal.signal(_signal.SIGINT, self._record)
             self._installed = True
         return self
 
@@ -61,7 +63,7 @@ class deferredInterrupts:
         excTb: TracebackType | None,
     ) -> None:
         if self._installed:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            _signal.signal(_signal.SIGINT, _signal.default_int_handler)
             self._installed = False
 
     def _record(self, signum: int, frame: FrameType | None) -> None:
