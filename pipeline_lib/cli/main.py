@@ -192,7 +192,7 @@ def _runCommand(args: argparse.Namespace, log: LogHandler) -> int:
     path = Path(args.pipeline)
     with importsNextTo(path):
         try:
-            plan = loadPipelineFile(path)
+            plan = loadPipelineFile(path, construct=not args.dry_run)
         except PipelineFileError as error:
             say(str(error))
             return EXIT_INVALID
