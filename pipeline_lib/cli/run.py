@@ -50,32 +50,62 @@ def execute(plan: PipelinePlan, log: LogHandler, *, quiet: bool, verbose: bool) 
             with context:
                 context.run(stages=stages, sink=plan.sink)
         except BaseException as error:
-            guard.removeNewOutputs()
+            if not context.sinkFinished:  # the output was committed: never unwrite it
+                guard.removeNewOutputs()
             log.writeHeld(failed=True)
             print(context.report())
-            return _explainFailure(plan, error, received, verbose)
+            return _explainFailure(plan, error, received, verbose, context.sinkFinished)
     log.writeHeld(failed=False)
     print(context.report())
     return EXIT_OK
 
 
 def _explainFailure(
-    plan: PipelinePlan, error: BaseException, signals: list[int], verbose: bool
+    plan: PipelinePlan,
+    error: BaseException,
+    signals: list[int],
+    verbose: bool,
+    outputWritten: bool,
 ) -> int:
+    # Say only what is true: if the sink finished, its output is there to stay.
+    written = f"output written{_outputs(plan)}; " if outputWritten else ""
     if isinstance(error, KeyboardInterrupt):
         signum = signals[0] if signals else signal.SIGINT
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-        say(f"pipeline {plan.pipelineId!r} interrupted ({name}): all resources closed, "
-             "no output written")  # fmt: skip
+        if written:
+            say(f"pipeline {plan.pipelineId!r}: {written}then interrupted ({name}) while "
+                "closing: all resources closed")  # fmt: skip
+        else:
+            say(f"pipeline {plan.pipelineId!r} interrupted ({name}): all resources closed, "
+                "no output written")  # fmt: skip
         return 128 + signum
     if not isinstance(error, Exception):
         raise error  # SystemExit and the like are not ours to explain
     if verbose:
         logger.error("traceback of the failure", exc_info=error)
-    say(f"pipeline {plan.pipelineId!r} failed: {describeError(error)}")
+    if written:
+        say(
+            f"pipeline {plan.pipelineId!r}: {written}closing {_failedCleanup(error)} "
+            f"then failed: {describeError(error)}"
+        )
+    else:
+        say(f"pipeline {plan.pipelineId!r} failed: {describeError(error)}")
     for note in getattr(error, "__notes__", ()):
         say(f"  note: {note}")
     return EXIT_FAILED
+
+
+def _outputs(plan: PipelinePlan) -> str:
+    return f" to {', '.join(map(str, plan.outputs))}" if plan.outputs else ""
+
+
+def _failedCleanup(error: BaseException) -> str:
+    """What the error was raised while cleaning up (the engine's note), or "a component"."""
+    prefix = "raised while cleaning up "
+    for note in getattr(error, "__notes__", ()):
+        if note.startswith(prefix):
+            return note.removeprefix(prefix)
+    return "a component"
 
 
 class _OutputGuard:

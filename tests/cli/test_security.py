@@ -94,7 +94,7 @@ def test_a_type_that_is_not_a_stage_class_is_a_listed_problem_never_a_call(
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
     path = _file(tmp_path, stage)
-    status, out, err = _run("run", *(["--dry-run"] if dryRun else []), str(path))
+    status, _, err = _run("run", *(["--dry-run"] if dryRun else []), str(path))
     assert status == 2, err
     assert problem in err
     assert "Traceback" not in err
@@ -197,3 +197,45 @@ def test_a_malformed_pipeline_file_exits_2_with_the_problem_and_no_traceback(
     assert status == 2, err
     assert problem in err and str(path) in err
     assert "Traceback" not in err
+
+
+# -- a close() failing after the sink committed: the CLI says exactly that -----------------------
+
+CLOSING_SOURCE = """
+from pipeline_lib import SensorSource
+
+
+class ClosingFails(SensorSource):
+    def close(self):
+        raise OSError("hub did not say goodbye")
+"""
+
+
+@pytest.mark.parametrize("sink", ["csv", "sqlite"])
+def test_a_close_failure_after_the_output_was_written_is_reported_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sink: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "closingsource.py").write_text(CLOSING_SOURCE, encoding="utf-8")
+    output = tmp_path / ("out.csv" if sink == "csv" else "out.sqlite")
+    table = (
+        f'type = "CsvSink"\npath = "{output.name}"'
+        if sink == "csv"
+        else f'type = "SqliteSink"\ndatabase = "{output.name}"'
+    )
+    path = tmp_path / "p.toml"
+    path.write_text(
+        f'[source]\ntype = "closingsource:ClosingFails"\ncount = 5\n\n[sink]\n{table}\n',
+        encoding="utf-8",
+    )
+    try:
+        status, _, err = _run("run", "-q", str(path))
+    finally:
+        sys.modules.pop("closingsource", None)
+    assert status == 1
+    assert output.exists(), "the committed output was removed"
+    assert (
+        f"pipeline-lib: pipeline 'p': output written to {output}; closing source ClosingFails "
+        "then failed: OSError: hub did not say goodbye"
+    ) in err
+    assert "no output" not in err
