@@ -102,7 +102,8 @@ def _outputs(plan: PipelinePlan) -> str:
 def _failedCleanup(error: BaseException) -> str:
     """What the error was raised while cleaning up (the engine's note), or "a component"."""
     prefix = "raised while cleaning up "
-    for note in getattr(error, "__notes__", ()):
+    notes: list[str] = getattr(error, "__notes__", [])
+    for note in notes:
         if note.startswith(prefix):
             return note.removeprefix(prefix)
     return "a component"
