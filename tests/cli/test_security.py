@@ -8,6 +8,8 @@ calling it, and ``--dry-run`` constructs no user class at all.
 from __future__ import annotations
 
 import io
+import signal
+import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -239,3 +241,43 @@ def test_a_close_failure_after_the_output_was_written_is_reported_as_such(
         "then failed: OSError: hub did not say goodbye"
     ) in err
     assert "no output" not in err
+
+
+# -- Ctrl-C or SIGTERM before the run starts: 130/143, never a traceback -------------------------
+
+SLOW_IMPORT = """
+import sys, time
+print("importing", file=sys.stderr, flush=True)
+time.sleep(30)
+
+
+class Late:
+    def stream(self):
+        yield from ()
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_the_file_is_still_loading_exits_130_or_143(
+    tmp_path: Path, signum: int, status: int
+) -> None:
+    (tmp_path / "slowmodule.py").write_text(SLOW_IMPORT, encoding="utf-8")
+    path = tmp_path / "p.toml"
+    path.write_text(
+        '[source]\ntype = "slowmodule:Late"\n\n[sink]\ntype = "CsvSink"\npath = "o.csv"\n',
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline_lib", "run", str(path)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    assert process.stderr.readline().strip() == "importing"
+    process.send_signal(signum)
+    _, rest = process.communicate(timeout=60)
+    assert process.returncode == status, rest
+    assert "Traceback" not in rest
+    assert rest.strip().endswith("pipeline-lib: interrupted")
