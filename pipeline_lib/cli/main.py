@@ -97,8 +97,13 @@ values; `pipeline-lib demo --show` prints a complete one. In short:
   [sink]     type = "..."   CsvSink, SqliteSink, or "module:Class"
 
 Every other key of a table is passed to the class as a keyword argument. Paths are
-relative to the pipeline file's folder. Your own "module:Class" is imported from that
-folder, the current folder, or anything installed.
+relative to the pipeline file's folder; absolute paths and ".." are allowed and mean
+what they say. Your own "module:Class" is imported from that folder, the current
+folder, or anything installed; it must be a class whose instances have the role's
+method (stream, process or consume). --dry-run checks it without constructing it.
+
+trust: built-in types import nothing, but a file that names your own classes imports
+(runs) that module's code, as a script would: run only pipeline files you trust.
 
 exit status: 0 success, 1 the pipeline failed, 2 the file has problems (all listed),
 130 interrupted (Ctrl-C). A failed or interrupted run writes no output file.

@@ -281,3 +281,15 @@ def test_a_signal_while_the_file_is_still_loading_exits_130_or_143(
     assert process.returncode == status, rest
     assert "Traceback" not in rest
     assert rest.strip().endswith("pipeline-lib: interrupted")
+
+
+def test_help_and_examples_say_a_named_class_imports_your_code() -> None:
+    from pipeline_lib.cli import buildParser
+
+    help = buildParser().format_help()
+    runHelp = buildParser()._subparsers._group_actions[0].choices["run"].format_help()  # type: ignore[union-attr]
+    assert "run only pipeline files you trust" in " ".join(runHelp.split())
+    assert 'absolute paths and ".." are allowed' in " ".join(runHelp.split())
+    assert help
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    assert "run only pipeline files you trust" in (examples / "custom_stage.toml").read_text()
