@@ -212,12 +212,20 @@ class ConnectionPool:
         """``with pool.connection() as conn:`` acquires, and releases whatever happens."""
         return _Loan(self, holder)
 
-    def close(self) -> None:
-        """Close the idle connections now, and the others as they are released."""
+    def close(self, *, force: bool = False) -> None:
+        """Close the idle connections now, and the others as they are released.
+
+        With ``force=True`` the connections still lent out are taken back and closed
+        too (their holders' ``PooledConnection`` then refuses use): for a scratch pool
+        whose borrowers may have leaked, so that no connection outlives it unclosed.
+        """
         with self._lock:
             self._closed = True
             while self._idle:
                 self._idle.pop().close()
+            lent = [conn for conn, _ in self._holders.values()] if force else []
+        for conn in lent:
+            self.release(conn)  # the pool is closed: release closes it
 
     def __enter__(self) -> ConnectionPool:
         return self

@@ -191,3 +191,51 @@ def test_a_ctrl_c_while_releasing_lets_the_release_finish_first(tmp_path: Path) 
         pool.release(conn)
     assert pool.inUse == 0 and conn.released
     pool.close()
+
+
+def test_a_forced_close_closes_the_connections_still_lent(tmp_path: Path) -> None:
+    pool = ConnectionPool(tmp_path / "db.sqlite", size=2)
+    leaked = pool.acquire("forgot to release")
+    pool.close(force=True)
+    assert pool.inUse == 0 and leaked.released
+    with pytest.raises(ConnectionReleased):
+        leaked.execute("select 1")
+
+
+def test_a_check_given_a_connection_that_is_never_released_leaks_nothing() -> None:
+    """Issue 12.16: on 3.13 the leaked connection surfaced as 'unclosed database' later."""
+    import gc
+    import sqlite3
+    import warnings
+
+    from pipeline_lib.exercises import checkPooledConnection
+
+    class Forgetful:
+        def __init__(self, pool: ConnectionPool) -> None:
+            self.pool = pool
+
+        def __enter__(self) -> Any:
+            self.conn = self.pool.acquire()
+            return self.conn
+
+        def __exit__(self, *exc: object) -> bool:
+            return False
+
+    made: list[sqlite3.Connection] = []
+    realConnect = sqlite3.connect
+
+    def tracked(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        made.append(realConnect(*args, **kwargs))
+        return made[-1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        sqlite3.connect = tracked  # type: ignore[assignment]
+        try:
+            assert "not released" in checkPooledConnection(Forgetful).message
+        finally:
+            sqlite3.connect = realConnect  # type: ignore[assignment]
+        gc.collect()
+    for conn in made:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            conn.execute("select 1")  # every connection the check opened is closed
