@@ -18,12 +18,12 @@ wraps, opens and closes whatever the wrapped component owns, and shows it as
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .cleanup import ComponentWrapper
 from .metrics import StageMetrics, measuredStage
-from .resume import resumeStream
+from .resume import resumeMethod, resumeStream
 from .retry import retryOnFailure
 
 __all__ = ["MeasuredStage", "RetriedSource", "isMeasured"]
@@ -69,25 +69,59 @@ def isMeasured(stage: Any) -> bool:
 
 
 class RetriedSource(_Adapter):
-    """``source``, its stream retried on transient errors with ``retryOnFailure(**options)``.
+    """``source``, its stream retried: by ``retryOnFailure(**options)``, or by ``retry``.
 
-    The retry resumes after the last record delivered: with ``stream(resumeAfter=k)``
-    when the source offers it, else by re-reading and skipping (``resumeStream``).
+    The engine's retry resumes after the last record delivered: with
+    ``stream(resumeAfter=k)`` when the source offers it, else by re-reading and skipping
+    (``resumeStream``). ``retry`` takes another decorator for a ``stream(self)`` method
+    instead, such as slide 10's ``naive.retryOnFailure(maxAttempts=3, delaySeconds=0)``,
+    which starts the stream again (the failure lab counts the duplicates that delivers).
+    ``attempts`` counts the streams started, retries included. ``name`` is the source's
+    name in the retry's log lines and in ``ctx.retries`` (by default, its class name).
+
+    >>> from pipeline_lib import SensorSource, naive
+    >>> from pipeline_lib.faults import Fault, failSource
+    >>> def flaky():
+    ...     return failSource(SensorSource(count=5, seed=1), Fault(atRecord=2, times=1))
+    >>> engine = RetriedSource(flaky(), maxAttempts=2, delaySeconds=0.0, name="Hub")
+    >>> len(list(engine.stream())), engine.attempts       # resumed: each record once
+    (5, 2)
+    >>> slide10 = RetriedSource(flaky(), retry=naive.retryOnFailure(2, delaySeconds=0))
+    >>> len(list(slide10.stream())), slide10.attempts     # restarted: records 0 and 1 twice
+    (7, 2)
     """
 
-    def __init__(self, source: Any, **options: Any) -> None:
+    def __init__(
+        self,
+        source: Any,
+        *,
+        name: str | None = None,
+        retry: Callable[[Callable[..., Iterator[Any]]], Callable[..., Iterator[Any]]] | None = None,
+        **options: Any,
+    ) -> None:
+        if retry is not None and options:
+            raise TypeError(
+                "RetriedSource takes retry=<decorator> or retryOnFailure's options, not both; "
+                f"got retry={retry!r} and {', '.join(options)}"
+            )
         super().__init__(source)
         self.options = options
+        self.attempts = 0
+        self._resumable = retry is None
 
-        def stream(resumeAfter: int = 0) -> Iterator[Any]:
-            return resumeStream(source, resumeAfter)
+        def stream(owner: RetriedSource, resumeAfter: int = 0) -> Iterator[Any]:
+            owner.attempts += 1
+            return resumeStream(owner.wrapped, resumeAfter)
 
-        stream.__qualname__ = f"{type(source).__name__}.stream"  # its name in ctx.retries
-        self._stream = retryOnFailure(**options)(stream)
+        stream.__qualname__ = f"{name or type(source).__name__}.stream"  # its name in logs
+        decorator = retryOnFailure(**options) if retry is None else retry
+        self._stream = decorator(stream)
 
     def __repr__(self) -> str:
         options = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
         return f"RetriedSource({self.wrapped!r}, {options})"
 
     def stream(self, resumeAfter: int = 0) -> Iterator[Any]:
-        return self._stream(resumeAfter=resumeAfter)
+        if self._resumable:
+            return self._stream(self, resumeAfter=resumeAfter)
+        return resumeMethod(lambda: self._stream(self), resumeAfter, resumable=False)

@@ -30,15 +30,9 @@ __all__ = [
     "closeIterator",
     "describeError",
     "openComponent",
-    "ownsResource",
 ]
 
 logger = logging.getLogger("pipeline_lib")
-
-
-def ownsResource(component: object) -> bool:
-    """Whether the engine must open and close ``component``: a context manager or ``close()``."""
-    return _isContextManager(component) or callable(getattr(component, "close", None))
 
 
 def _isContextManager(component: object) -> bool:

@@ -51,7 +51,15 @@ from typing import Any
 from .cleanup import ComponentWrapper, closeIterator
 from .resume import resumeStream
 
-__all__ = ["Fault", "failSink", "failSource", "failStage"]
+__all__ = [
+    "Fault",
+    "FaultySink",
+    "FaultySource",
+    "FaultyStage",
+    "failSink",
+    "failSource",
+    "failStage",
+]
 
 ErrorSpec = type[BaseException] | BaseException | Callable[[str], BaseException]
 

@@ -100,7 +100,7 @@ class LatencyHistogram:
         )
 
     def _index(self, value: float) -> int:
-        # The same expression as in _validated, so that both round alike at the edges.
+        # The same expression as in _indexes, so that both round alike at the edges.
         return math.ceil(self._bucketsPerOctave * math.log2(value))
 
     # -- adding ------------------------------------------------------------------------

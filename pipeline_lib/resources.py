@@ -151,6 +151,11 @@ class ConnectionPool:
         return len(self._holders)
 
     @property
+    def idle(self) -> int:
+        """How many opened connections wait, unused, for the next ``acquire``."""
+        return len(self._idle)
+
+    @property
     def available(self) -> int:
         """How many more connections ``acquire`` can hand out right now."""
         return self.size - self.inUse

@@ -26,7 +26,7 @@ from pathlib import Path
 from .protocols import SensorReading
 from .sqlitedb import Database, connectionFor, describeDatabase, quotedTable
 
-__all__ = ["CsvSource", "SensorSource", "SqliteSource"]
+__all__ = ["CSV_HEADER", "CsvSource", "SensorSource", "SqliteSource"]
 
 CSV_HEADER = ("sensorId", "timestamp", "value")
 

@@ -34,25 +34,41 @@ __all__ = ["Tally"]
 class Tally:
     """``tally.stream`` yields what ``stream`` yields; ``tally.count`` says how many so far."""
 
-    __slots__ = ("_block", "_blocksStarted", "_current", "stream")
+    __slots__ = ("_blocks", "stream")
 
     def __init__(self, stream: Iterable[Any], blockSize: int = 4096) -> None:
         if blockSize < 1:
             raise ValueError(f"Tally.blockSize must be >= 1, got {blockSize}")
-        self._block = [True] * blockSize
-        self._blocksStarted = 0
-        self._current: Iterator[bool] = iter(())
-        selectors = itertools.chain.from_iterable(self._blocks())
+        # The block generator gets the block counter, not the Tally: a generator method
+        # would keep ``self`` in its frame, and Tally -> stream -> selectors -> that frame
+        # -> Tally would be a reference cycle. Then a suspended pipeline dropped by its
+        # last owner would keep its source (and the source's connection) until the cycle
+        # collector ran, instead of being freed at once.
+        self._blocks = _Blocks([True] * blockSize)
+        selectors = itertools.chain.from_iterable(_startBlocks(self._blocks))
         self.stream: Iterator[Any] = itertools.compress(stream, selectors)
-
-    def _blocks(self) -> Iterator[Iterator[bool]]:
-        while True:
-            self._current = iter(self._block)
-            self._blocksStarted += 1
-            yield self._current
 
     @property
     def count(self) -> int:
         # Every started block is full except the current one, whose unused part is
         # its length hint.
-        return self._blocksStarted * len(self._block) - operator.length_hint(self._current)
+        blocks = self._blocks
+        return blocks.started * len(blocks.block) - operator.length_hint(blocks.current)
+
+
+class _Blocks:
+    """The selector blocks of one Tally: the block, the current pass over it, how many."""
+
+    __slots__ = ("block", "current", "started")
+
+    def __init__(self, block: list[bool]) -> None:
+        self.block = block
+        self.current: Iterator[bool] = iter(())
+        self.started = 0
+
+
+def _startBlocks(blocks: _Blocks) -> Iterator[Iterator[bool]]:
+    while True:
+        blocks.current = iter(blocks.block)
+        blocks.started += 1
+        yield blocks.current

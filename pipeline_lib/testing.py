@@ -16,13 +16,21 @@ Whether a generator's ``finally`` ran is exactly what a leak test needs to know:
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from .resources import ConnectionPool, openFileDescriptors
 
-__all__ = ["FakeClock", "ResourceSnapshot", "TracingComponent", "TracingStage"]
+__all__ = [
+    "BusyClock",
+    "FakeClock",
+    "ResourceSnapshot",
+    "TracingComponent",
+    "TracingStage",
+    "timerLanes",
+]
 
 
 class TracingStage:
@@ -117,6 +125,16 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
+    def sleep(self, seconds: float) -> None:
+        """Stand in for ``time.sleep`` (a retry's ``sleep=``): the wait passes at once.
+
+        >>> clock = FakeClock()
+        >>> clock.sleep(20.0)
+        >>> clock()
+        20.0
+        """
+        self.spend(seconds)
+
     def spend(self, seconds: float, who: str = "") -> None:
         """Move the clock forward by ``seconds`` (>= 0), on behalf of ``who`` if named."""
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
@@ -126,3 +144,71 @@ class FakeClock:
         start, self.now = self.now, self.now + seconds
         if who:
             self.spans.setdefault(who, []).append((start, self.now))
+
+
+class BusyClock:
+    """FakeClock's interface on real time: ``spend`` keeps the CPU busy, reads are real.
+
+    Swap it in for a :class:`FakeClock` to check that a result seen on the fake clock
+    also holds for real work: each ``spend(seconds)`` busy-waits ``seconds * scale`` (no
+    sleeping, so a timer sees CPU work, as with a real stage), and calling the clock
+    returns ``time.perf_counter()``. Timings are then real, so noisy.
+
+    >>> clock = BusyClock(scale=0.5)
+    >>> start = clock()
+    >>> clock.spend(0.002)
+    >>> clock() - start >= 0.001
+    True
+    """
+
+    def __init__(self, scale: float = 1.0) -> None:
+        if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
+            raise ValueError(f"BusyClock.scale must be a number > 0, got {scale!r}")
+        self.scale = float(scale)
+
+    def __repr__(self) -> str:
+        return f"BusyClock(scale={self.scale!r})"
+
+    def __call__(self) -> float:
+        return time.perf_counter()
+
+    def spend(self, seconds: float, who: str = "") -> None:
+        """Busy-wait ``seconds * scale`` of real time (``who`` is accepted and ignored)."""
+        end = time.perf_counter() + seconds * self.scale
+        while time.perf_counter() < end:
+            pass
+
+
+def timerLanes(
+    clock: FakeClock, stage: str, upstream: str, records: int | None = None
+) -> dict[str, list[tuple[float, float]]]:
+    """What each decorator's timer brackets for ``stage``, read off a FakeClock's ``spans``.
+
+    For a stage whose input comes straight from ``upstream``, and components that spend
+    time only through the clock, each record gives three intervals:
+
+    - slide 9's timer: from the stage's ``yield`` (the end of its work) until its consumer
+      asks again, which is when the next ``upstream`` read starts;
+    - the engine's ``next()``: from the consumer's request (the ``upstream`` read starts)
+      until the stage yields;
+    - the engine's own time: that ``next()`` minus the upstream read, i.e. the stage's work.
+
+    ``records`` keeps only the first few records' intervals.
+
+    >>> clock = FakeClock()
+    >>> for _ in range(2):
+    ...     clock.spend(0.5, "source"); clock.spend(1.0, "Parser"); clock.spend(3.0, "sink")
+    >>> lanes = timerLanes(clock, "Parser", upstream="source")
+    >>> lanes["slide 9's timer: Parser"], lanes["engine: Parser's next()"][0]
+    ([(1.5, 4.5)], (0.0, 1.5))
+    """
+    work, reads = clock.spans[stage][:records], clock.spans[upstream]
+    return {
+        f"slide 9's timer: {stage}": [
+            (done, nextRead) for (_, done), (nextRead, _) in zip(work, reads[1:], strict=False)
+        ],
+        f"engine: {stage}'s next()": [
+            (asked, done) for (asked, _), (_, done) in zip(reads, work, strict=False)
+        ],
+        f"engine: {stage}'s own time": list(work),
+    }

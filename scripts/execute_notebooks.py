@@ -13,6 +13,7 @@ stderr (a warning, say) counts as a failure too, because nbval would report it.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 CELL_TIMEOUT_SECONDS = 60  # a stuck cell; nbval's own limit per output is 5 s
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def findNotebooks(paths: list[Path]) -> list[Path]:
@@ -51,6 +53,19 @@ def stderrCells(notebook: nbformat.NotebookNode) -> list[int]:
     ]
 
 
+def neutralTracebacks(notebook: nbformat.NotebookNode, root: Path = REPOSITORY) -> None:
+    """Stored tracebacks name library files relative to the repository, not this machine.
+
+    ``/home/you/project/pipeline_lib/lifecycle.py`` becomes ``pipeline_lib/lifecycle.py``:
+    the same on every machine, and no one's home folder in the published notebooks.
+    """
+    prefix = f"{root}{os.sep}"
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [line.replace(prefix, "") for line in output["traceback"]]
+
+
 def execute(path: Path) -> None:
     """Run one notebook in a fresh kernel and write it back with its outputs."""
     notebook = nbformat.read(path, as_version=4)
@@ -69,6 +84,7 @@ def execute(path: Path) -> None:
     # The kernel's own stderr only carries its start-up chatter (a transport warning);
     # what a cell writes to stderr still arrives as cell output and is checked below.
     client.execute(stderr=subprocess.DEVNULL)
+    neutralTracebacks(notebook)
     if noisy := stderrCells(notebook):
         raise RuntimeError(f"code cells {noisy} wrote to stderr (a warning?); nbval would fail")
     nbformat.validate(notebook)

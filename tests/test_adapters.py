@@ -119,3 +119,22 @@ def test_any_transient_schedule_gives_the_failure_free_output(
     retried = RetriedSource(source, maxAttempts=len(failures) + 1, delaySeconds=0.0)
     _, records = _run(retried, [MeasuredStage(stage, "w") if measured else stage])
     assert records == expected
+
+
+def test_a_retried_source_counts_its_attempts_and_takes_the_name_it_is_given() -> None:
+    flaky = failSource(SensorSource(count=RECORDS, seed=3), Fault(atRecords=(10, 30)))
+    retried = RetriedSource(flaky, maxAttempts=3, delaySeconds=0.0, name="Hub")
+    ctx, records = _run(retried, [])
+    assert records == list(SensorSource(count=RECORDS, seed=3).stream())
+    assert retried.attempts == 3 and ctx.retries == {"Hub.stream": 2}
+
+
+def test_a_retried_source_with_slide_10s_decorator_restarts_and_duplicates() -> None:
+    from pipeline_lib import naive
+
+    flaky = failSource(SensorSource(count=RECORDS, seed=3), Fault(atRecord=10, times=1))
+    retried = RetriedSource(flaky, retry=naive.retryOnFailure(maxAttempts=2, delaySeconds=0))
+    _, records = _run(retried, [])
+    assert len(records) == RECORDS + 10 and retried.attempts == 2
+    with pytest.raises(TypeError, match="not both"):
+        RetriedSource(flaky, retry=naive.retryOnFailure(), maxAttempts=2)

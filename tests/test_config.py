@@ -14,7 +14,7 @@ import pytest
 from conftest import hypothesisProfile
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import BrokenRepr, hostileValues
+from strategies import BrokenRepr, anything, hostileValues
 
 from pipeline_lib import (
     ConfigError,
@@ -32,15 +32,6 @@ from pipeline_lib.validators import shortRepr
 FIELDS = ["samplingRateHz", "windowSize", "filterMin", "filterMax"]
 VALID = {"samplingRateHz": 100.0, "windowSize": 10, "filterMin": 20.0, "filterMax": 80.0}
 
-anything = st.one_of(
-    st.floats(),
-    st.integers(-(10**6), 10**6),
-    st.integers(-(10**400), 10**400),
-    st.booleans(),
-    st.text(max_size=5),
-    st.none(),
-    st.lists(st.integers(), max_size=2),
-)
 
 positive = st.one_of(
     st.floats(min_value=0.0, exclude_min=True, allow_nan=False, allow_infinity=False),

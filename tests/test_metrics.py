@@ -20,21 +20,9 @@ from pipeline_lib import ListSink, PipelineContext, StageMetrics, measuredStage,
 from pipeline_lib.faults import Fault, failSource
 from pipeline_lib.metrics import ROUND_SIZE
 from pipeline_lib.observe import observing
+from pipeline_lib.testing import FakeClock
 
 MS = 1e-3  # seconds
-
-
-class FakeClock:
-    """A clock that moves only when a component says it has spent time."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def spend(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class CostlySource:

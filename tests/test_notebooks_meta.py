@@ -170,3 +170,15 @@ def test_a_solutions_notebook_links_back_and_every_check_passes(path: Path) -> N
     for cell in _codeCells(notebook):
         if any(text.startswith("❌") for text in _texts(cell)):
             assert "Without" in cell.source, "only a deliberate counter-example may fail"
+
+
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_stored_tracebacks_name_no_machine_specific_path(path: Path) -> None:
+    """A published notebook shows pipeline_lib/lifecycle.py, not /home/you/.../lifecycle.py
+    (scripts/execute_notebooks.py makes the paths relative to the repository)."""
+    absolute = re.compile(r"(/|[A-Za-z]:\\)\S*pipeline_lib[/\\]")
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                for line in output["traceback"]:
+                    assert not absolute.search(line), (path.name, line[:200])

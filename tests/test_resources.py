@@ -30,8 +30,9 @@ def test_the_pool_hands_out_at_most_size_connections_and_names_their_holders(
     assert c._connection is a_raw  # idle connections are reused, not reopened
     pool.release(c)
     pool.release(b)
-    assert (pool.inUse, pool.available) == (0, 2)
+    assert (pool.inUse, pool.available, pool.idle) == (0, 2, 2)
     pool.close()
+    assert pool.idle == 0
 
 
 def test_each_pooled_connection_is_a_real_open_file(tmp_path: Path) -> None:
@@ -43,6 +44,22 @@ def test_each_pooled_connection_is_a_real_open_file(tmp_path: Path) -> None:
         pool.release(conn)
     pool.close()
     assert openFileDescriptors() == before
+
+
+def test_idle_connections_keep_their_descriptor_open_until_reused_or_closed(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "db.sqlite"
+    pool = ConnectionPool(database, size=3)
+    assert (pool.idle, openDescriptorsOn(database)) == (0, 0)
+    with pool.connection():
+        assert (pool.idle, openDescriptorsOn(database)) == (0, 1)
+    assert (pool.idle, openDescriptorsOn(database)) == (1, 1)  # released, still open
+    held = pool.acquire()  # the idle one, reused: no new descriptor
+    assert (pool.idle, openDescriptorsOn(database)) == (0, 1)
+    pool.release(held)
+    pool.close()
+    assert openDescriptorsOn(database) == 0
 
 
 def test_release_rolls_back_an_open_transaction(tmp_path: Path) -> None:

@@ -35,3 +35,27 @@ def test_a_record_that_never_arrived_is_not_counted(failAt: int, blockSize: int)
 def test_block_size_must_be_positive() -> None:
     with pytest.raises(ValueError, match="blockSize"):
         Tally([], blockSize=0)
+
+
+def test_a_dropped_tally_frees_its_stream_at_once_without_the_cycle_collector() -> None:
+    import gc
+    import weakref
+
+    class Stream:
+        def __iter__(self) -> Stream:
+            return self
+
+        def __next__(self) -> int:
+            return 1
+
+    source = Stream()
+    alive = weakref.ref(source)
+    gc.collect()
+    gc.disable()  # reference counting alone: no cycle may keep the source
+    try:
+        tally = Tally(source, blockSize=3)
+        next(tally.stream)
+        del source, tally
+        assert alive() is None
+    finally:
+        gc.enable()

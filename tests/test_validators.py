@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import hostileValues
+from strategies import anything, hostileValues
 
 from pipeline_lib import BoundedInt, PositiveFloat, Validator
 from pipeline_lib.validators import (
@@ -21,19 +21,6 @@ from pipeline_lib.validators import (
     fieldValues,
     shortRepr,
     validatedFields,
-)
-
-#: Anything a user might assign: numbers of every kind, edge floats, and non-numbers.
-anything = st.one_of(
-    st.floats(),
-    st.integers(),
-    st.integers(-(10**400), 10**400),
-    st.booleans(),
-    st.fractions(),
-    st.decimals(),
-    st.text(max_size=5),
-    st.none(),
-    st.lists(st.integers(), max_size=2),
 )
 
 

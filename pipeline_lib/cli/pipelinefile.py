@@ -64,7 +64,15 @@ from ..retrypolicy import validatePolicy
 from ..validators import shortRepr
 from .components import BuiltComponent, Unconstructed, buildComponent
 
-__all__ = ["PipelineFileError", "PipelinePlan", "loadPipeline", "loadPipelineFile"]
+__all__ = [
+    "RETRY_OPTIONS",
+    "STAGE_KEYS",
+    "TOP_LEVEL",
+    "PipelineFileError",
+    "PipelinePlan",
+    "loadPipeline",
+    "loadPipelineFile",
+]
 
 TOP_LEVEL = ("pipelineId", "description", "config", "source", "stages", "sink")
 #: Keys of a ``[[stages]]`` table that are for the command line, not the stage's constructor.

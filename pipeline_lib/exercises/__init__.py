@@ -19,7 +19,7 @@ from .nb02_context_managers import checkPooledConnection, checkSlideContextFixed
 from .nb03_descriptors import BROKEN_TOML, checkFixedToml, checkOneOf, checkWindowRule
 from .nb04_measuring_stages import TIMELINE_COSTS_MS, checkBottleneck, checkTimelinePrediction
 from .nb05_retry import HUB_ERRORS, checkResumableSource, checkRetryBudget, checkRetryOn
-from .nb06_three_layers import checkBottleneckStage, checkSensorBounds, checkTwoFaultsOnce
+from .nb06_three_layers import checkSensorBounds, checkTwoFaultsOnce
 from .verdict import NotYet, Verdict, correct, exerciseCheck, require
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "NotYet",
     "Verdict",
     "checkBottleneck",
-    "checkBottleneckStage",
     "checkCountingSink",
     "checkFixedToml",
     "checkLeakFixed",

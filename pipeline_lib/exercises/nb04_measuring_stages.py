@@ -6,60 +6,216 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import naive
+from ..cleanup import describeError
 from ..lifecycle import PipelineContext
 from ..metrics import StageMetrics, measuredStage
 from ..testing import FakeClock
 from .scratch import (
     quietLogging,
 )
-from .verdict import Verdict, correct, exerciseCheck, require
+from .verdict import NotYet, Verdict, correct, exerciseCheck, require
 
-__all__ = ["TIMELINE_COSTS_MS", "checkBottleneck", "checkTimelinePrediction"]
+__all__ = [
+    "BOTTLENECK_COSTS_MS",
+    "OTHER_PIPELINES",
+    "TIMELINE_COSTS_MS",
+    "checkBottleneck",
+    "checkTimelinePrediction",
+]
 
 
 #: Exercise 04.2's costs per record, in ms: the timeline the student reads.
 TIMELINE_COSTS_MS = {"source": 0.2, "Parser": 0.3, "Validator": 2.0, "sink": 1.0}
 
 
-@exerciseCheck(
-    hint="decorate each process() with @measuredStage(name, clock=labClock), run the "
-    "pipeline, then pick the stage with the largest ctx.metrics[name].ownSeconds"
-)
-def checkBottleneck(metrics: Any, slowestStage: Any) -> Verdict:
-    """Exercise 04.1: ``slowestStage`` names the stage with the most own time in ``metrics``."""
-    require(metrics, "ctx.metrics is empty: no stage was measured")
-    expected = ["Calibrator", "OutlierFilter", "Enricher"]
+#: Exercise 04.1's costs per input record, in ms, as the starter cell spends them on labClock.
+BOTTLENECK_COSTS_MS = {"Calibrator": 0.2, "OutlierFilter": 0.05, "Enricher": 0.6}
+
+#: Other pipelines the student's ``findBottleneck`` must also get right, chosen so that each
+#: typical wrong rule (per-record cost, record count, the wrong direction, per-output cost
+#: times input records, a fixed position or name) picks a wrong stage in at least one of
+#: them: (name, ms per input record, keep one input record in every ``keepEvery``).
+OTHER_PIPELINES: dict[str, list[tuple[str, float, int]]] = {
+    "ingest": [("Decoder", 0.16, 1), ("Dedup", 0.15, 12), ("Geocoder", 2.0, 1)],
+    "scoring": [("Parse", 0.05, 1), ("Score", 0.4, 4), ("Store", 1.0, 1)],
+}
+_RECORDS = 2000  # records through each of OTHER_PIPELINES
+
+
+def _measuredRun(stages: list[tuple[str, float, int]]) -> dict[str, StageMetrics]:
+    """Run ``stages`` over ``_RECORDS`` records on a FakeClock; the engine's metrics, in order."""
+    clock = FakeClock()
+
+    def stage(name: str, costMs: float, keepEvery: int) -> Any:
+        class Costly:
+            @measuredStage(name, clock=clock)
+            def process(self, inputStream: Iterator[int]) -> Iterator[int]:
+                for record in inputStream:
+                    clock.spend(costMs / 1000.0, name)
+                    if record % keepEvery == 0:
+                        yield record
+
+        return Costly()
+
+    class Source:
+        def stream(self) -> Iterator[int]:
+            yield from range(_RECORDS)
+
+    class Sink:
+        def consume(self, stream: Iterator[int]) -> None:
+            for _ in stream:
+                pass
+
+    with PipelineContext(Source(), pipelineId="bottleneck-check") as ctx:
+        ctx.run(stages=[stage(*spec) for spec in stages], sink=Sink())
+    return {
+        name: metrics for name, metrics in ctx.metrics.items() if isinstance(metrics, StageMetrics)
+    }
+
+
+def _requireLabMetrics(metrics: Any) -> dict[str, StageMetrics]:
+    """The student's ``ctx.metrics``: the engine's, for the three stages, on labClock."""
+    require(
+        metrics,
+        "ctx.metrics is empty: no stage was measured",
+        hint="a stage appears in ctx.metrics once its process() carries the engine's decorator",
+    )
+    expected = list(BOTTLENECK_COSTS_MS)
     require(
         list(metrics) == expected,
         f"ctx.metrics holds {list(metrics)}, expected the stages {expected} in pipeline order",
+        hint="each of the three stages needs its own decorator, named exactly as its class",
     )
     stages: dict[str, StageMetrics] = {}
     for name, value in metrics.items():
         require(
             isinstance(value, StageMetrics),
-            f"ctx.metrics[{name!r}] is a {type(value).__name__}: use pipeline_lib.measuredStage",
+            f"ctx.metrics[{name!r}] is a {type(value).__name__}, not the engine's StageMetrics",
+            hint="use pipeline_lib.measuredStage, the engine's decorator, not slide 9's",
         )
         stages[name] = value
+    for name, stage in stages.items():
+        spent = stage.recordsIn * BOTTLENECK_COSTS_MS[name]
+        measured = stage.ownSeconds * 1000.0
+        require(
+            measured > 0.5 * spent,
+            f"{name} measured {measured:.3f} ms of own time, but it spends "
+            f"{BOTTLENECK_COSTS_MS[name]} ms per record on labClock ({spent:.0f} ms for its "
+            f"{stage.recordsIn} records): its decorator read another clock",
+            hint="the stages spend their time on labClock, and a decorator reads the clock "
+            "it is given: the real one unless told otherwise",
+        )
+        require(
+            abs(measured - spent) <= 0.01 * spent,
+            f"{name} measured {measured:.1f} ms of own time, but the starter spends "
+            f"{spent:.1f} ms on its {stage.recordsIn} records",
+            hint="keep the starter's stages and costs as they are: add only the decorators",
+        )
+    return stages
+
+
+def _askStudent(findBottleneck: Any, metrics: dict[str, StageMetrics], where: str) -> Any:
+    """``findBottleneck(metrics)``; an exception from it is reported as itself."""
+    try:
+        return findBottleneck(dict(metrics))
+    except Exception as error:
+        raise NotYet(
+            f"your findBottleneck raised {describeError(error)} on {where}",
+            hint="the metrics map each stage's name to its StageMetrics; look at their "
+            "attributes (recordsIn, recordsOut, meanLatencyMs, ownSeconds, ...)",
+        ) from None
+
+
+def _judgeAnswer(answer: Any, metrics: dict[str, StageMetrics], where: str) -> None:
+    """Accept the stage with the most own time; otherwise name the rule the answer follows."""
+    names = " → ".join(metrics)
     require(
-        min(stage.ownSeconds for stage in stages.values()) >= 1e-3,
-        "the stages measured almost no time: they spend it on labClock, so pass clock=labClock",
+        answer is not None,
+        f"findBottleneck returned None on {where}",
+        hint="it still returns the starter's None: make it return a stage's name",
     )
+    require(
+        isinstance(answer, str),
+        f"findBottleneck returned a {type(answer).__name__} on {where}, not a stage's name",
+        hint="return the key of ctx.metrics (a str), not the metrics object",
+    )
+    require(
+        answer in metrics,
+        f"findBottleneck returned {answer!r} on {where}, whose stages are {names}",
+        hint="it must read the metrics it is given: a name written by hand, or one taken "
+        "from ctx.metrics instead of the argument, is right for one pipeline only",
+    )
+
+    def pick(key: Callable[[StageMetrics], float]) -> str:
+        return max(metrics, key=lambda name: key(metrics[name]))
+
+    right = pick(lambda m: m.ownSeconds)
+    if answer == right:
+        return
+    seen = metrics[answer]
+    mistakes = [
+        (
+            pick(lambda m: m.meanLatencyMs),
+            f"{answer} is the slowest per record, but it handles only {seen.recordsIn} records",
+            "a per-record number (mean latency, throughput) leaves out how many records a "
+            "stage handles",
+        ),
+        (
+            pick(lambda m: -m.throughputRps),
+            f"{answer} has the lowest throughput, but it handles only {seen.recordsIn} records",
+            "throughput is per record too: it leaves out how many records a stage handles",
+        ),
+        (
+            pick(lambda m: m.meanLatencyMs * m.recordsIn),
+            f"{answer} reads {seen.recordsIn} records but passes on {seen.recordsOut}",
+            "meanLatencyMs is own time per record *out*: multiplied by the records *in*, it "
+            "overcounts a stage that drops records",
+        ),
+        (
+            pick(lambda m: m.recordsIn),
+            f"{answer} handles the most records",
+            "the number of records leaves out what each one costs",
+        ),
+        (
+            max(metrics, key=lambda name: -metrics[name].ownSeconds),
+            f"{answer} is the stage whose work costs the pipeline the least",
+            "check the direction of your comparison (max or min, the sort order)",
+        ),
+    ]
+    for ruleAnswer, message, hint in mistakes:
+        require(answer != ruleAnswer, f"on {where}, {message}; {right} costs more in total", hint)
+    raise NotYet(f"on {where}, findBottleneck picked {answer}; {right} costs more in total")
+
+
+@exerciseCheck(
+    hint="which number in a stage's metrics is its cost to the pipeline, summed over all "
+    "the records it handled?"
+)
+def checkBottleneck(metrics: Any, findBottleneck: Any) -> Verdict:
+    """Exercise 04.1: ``findBottleneck(metrics)`` names the stage with the most own time.
+
+    ``metrics`` is the student's ``ctx.metrics`` (the engine's, measured on labClock); the
+    function is tried on it and on :data:`OTHER_PIPELINES`, so a name written by hand or
+    a rule that is right by accident on one pipeline is refused, with the rule named.
+    """
+    stages = _requireLabMetrics(metrics)
+    require(
+        callable(findBottleneck),
+        f"findBottleneck is a {type(findBottleneck).__name__}, not a function",
+        hint="keep the starter's def findBottleneck(metrics): the check calls it on other "
+        "pipelines too",
+    )
+    with quietLogging():
+        cases = {"this pipeline (ctx.metrics)": stages} | {
+            f"the pipeline {label!r}": _measuredRun(spec) for label, spec in OTHER_PIPELINES.items()
+        }
+    for where, caseMetrics in cases.items():
+        _judgeAnswer(_askStudent(findBottleneck, caseMetrics, where), caseMetrics, where)
     total = max(stages, key=lambda name: stages[name].ownSeconds)
-    perRecord = max(stages, key=lambda name: stages[name].meanLatencyMs)
-    require(slowestStage is not None, "slowestStage is still None")
-    require(
-        not slowestStage == perRecord != total,
-        f"{perRecord} is the slowest per record ({stages[perRecord].meanLatencyMs:.2f} ms), "
-        f"but it sees only {stages[perRecord].recordsIn} records; {total} costs more in "
-        "total. Optimising it saves the most time",
-    )
-    require(
-        slowestStage == total,
-        f"slowestStage is {slowestStage!r}; the stage with the most own time is another one",
-    )
     return correct(
         f"{total} spent {stages[total].ownSeconds * 1000:.0f} ms of own time, more than any "
-        "other stage: halving it saves the most"
+        f"other stage, and findBottleneck also finds the costliest stage of "
+        f"{len(OTHER_PIPELINES)} other pipelines"
     )
 
 
@@ -102,31 +258,97 @@ def _timelineRun(
     }
 
 
-@exerciseCheck(
-    hint="the slide's timer runs from a stage's yield until its consumer asks again (the "
-    "consumer's work); the engine's is the stage's next() minus the time spent upstream"
-)
-def checkTimelinePrediction(predicted: Any) -> Verdict:
-    """Exercise 04.2: predicted ms per record, ``{"slide": {...}, "engine": {...}}``."""
-    names = ["Parser", "Validator"]
-    with quietLogging():
-        measured = {
-            "slide": _timelineRun(naive.measuredStage, names),
-            "engine": _timelineRun(measuredStage, names),
-        }
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) < 1e-6
+
+
+def _requireNumbers(predicted: Any, names: list[str]) -> dict[str, dict[str, float]]:
     require(isinstance(predicted, dict), f"predicted is a {type(predicted).__name__}, not a dict")
-    for version, values in measured.items():
+    numbers: dict[str, dict[str, float]] = {}
+    for version in ("slide", "engine"):
         guess = predicted.get(version)
         require(isinstance(guess, dict), f"predicted[{version!r}] should be a dict of ms by stage")
+        numbers[version] = {}
         for name in names:
             value = guess.get(name)
             require(
                 isinstance(value, int | float) and not isinstance(value, bool),
                 f"predicted[{version!r}][{name!r}] is {value!r}, expected a number of ms",
             )
+            numbers[version][name] = float(value)
+    return numbers
+
+
+def _timelineMistakes(
+    guess: dict[str, dict[str, float]], measured: dict[str, dict[str, float]]
+) -> None:
+    """Name the typical misreadings of the timeline, before the general mismatch."""
+    costs = TIMELINE_COSTS_MS
+    values = [v for version in guess.values() for v in version.values()]
+    require(any(values), "every prediction is still the starter's 0.0")
+    require(
+        not all(_close(guess[v][n] * 1000, measured[v][n]) for v in guess for n in guess[v]),
+        "your numbers are the right ones in seconds; the check asks for ms",
+        hint="multiply by 1000",
+    )
+
+    def same(mine: dict[str, float], theirs: dict[str, float]) -> bool:
+        return all(_close(mine[name], theirs[name]) for name in theirs)
+
+    require(
+        not (same(guess["slide"], measured["engine"]) or same(guess["engine"], measured["slide"])),
+        "your prediction for one decorator is what the other one reports",
+        hint="slide 9 times from a stage's yield until it is asked again; the engine times "
+        "the stage's own work. Which is which?",
+    )
+    upstreamIncluded = {"Parser": costs["source"] + costs["Parser"]}
+    upstreamIncluded["Validator"] = upstreamIncluded["Parser"] + costs["Validator"]
+    for name, withUpstream in upstreamIncluded.items():
+        require(
+            not _close(guess["engine"][name], withUpstream),
+            f"predicted['engine'][{name!r}] = {guess['engine'][name]} ms is the whole of "
+            f"{name}'s next(), the time upstream included",
+            hint="the engine subtracts the time a stage spends waiting on its own input",
+        )
+    require(
+        not _close(guess["slide"]["Parser"], costs["Validator"]),
+        f"predicted['slide']['Parser'] = {guess['slide']['Parser']} ms counts Validator's "
+        "work only",
+        hint="follow the record Parser yields: who works before Validator asks Parser again?",
+    )
+    require(
+        not _close(guess["slide"]["Parser"], costs["Validator"] + costs["sink"] + costs["source"]),
+        f"predicted['slide']['Parser'] = {guess['slide']['Parser']} ms includes the source's "
+        "next read",
+        hint="slide 9's timer stops the moment Parser is asked again, before it asks the source",
+    )
+
+
+@exerciseCheck(
+    hint="the slide's timer runs from a stage's yield until its consumer asks again; the "
+    "engine's is the stage's next() minus the time spent upstream. Walk the table row by row"
+)
+def checkTimelinePrediction(predicted: Any) -> Verdict:
+    """Exercise 04.2: predicted ms per record, ``{"slide": {...}, "engine": {...}}``.
+
+    Both decorators really run on the timeline's costs (a FakeClock), so the answer is
+    whatever they measure; typical misreadings are named before the general mismatch.
+    """
+    names = ["Parser", "Validator"]
+    with quietLogging():
+        measured = {
+            "slide": _timelineRun(naive.measuredStage, names),
+            "engine": _timelineRun(measuredStage, names),
+        }
+    guess = _requireNumbers(predicted, names)
+    if any(not _close(guess[v][n], measured[v][n]) for v in measured for n in names):
+        _timelineMistakes(guess, measured)
+    for version, values in measured.items():
+        for name in names:
             require(
-                abs(value - values[name]) < 1e-6,
-                f"predicted[{version!r}][{name!r}] is {value!r} ms; the run says otherwise",
+                _close(guess[version][name], values[name]),
+                f"predicted[{version!r}][{name!r}] is {guess[version][name]!r} ms; the run says "
+                "otherwise",
             )
     slide, engine = measured["slide"], measured["engine"]
     return correct(

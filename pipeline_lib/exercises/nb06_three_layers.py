@@ -1,9 +1,8 @@
-"""Checks for 06_three_layers's exercises: bottleneck stage, sensor bounds, two faults once."""
+"""Checks for 06_three_layers's exercises: sensor bounds, two faults once."""
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,9 @@ from ..cleanup import describeError
 from ..config import ConfigError, PipelineConfig
 from ..faults import Fault, failSource
 from ..lifecycle import PipelineContext
-from ..metrics import StageMetrics
 from ..sinks import ListSink
-from ..sources import SensorSource, SqliteSource
+from ..sources import SqliteSource
+from ..validators import Validator, validatedFields
 from .scratch import (
     describeHeld,
     quietLogging,
@@ -21,62 +20,7 @@ from .scratch import (
 )
 from .verdict import NotYet, Verdict, correct, exerciseCheck, require
 
-__all__ = ["checkBottleneckStage", "checkSensorBounds", "checkTwoFaultsOnce"]
-
-
-def _fakeStageMetrics(stages: dict[str, tuple[int, float]]) -> dict[str, StageMetrics]:
-    """Metrics with known own times: name -> (records, ms per record), for a fixed verdict."""
-    metrics: dict[str, StageMetrics] = {}
-    for name, (records, msPerRecord) in stages.items():
-        stage = metrics[name] = StageMetrics(name)
-        stage.recordsIn = stage.recordsOut = records
-        stage.histogram.add(msPerRecord / 1000.0, weight=records)
-    return metrics
-
-
-#: (stages, answer): in the first, the stage with the highest mean latency sees few records.
-_BOTTLENECK_CASES = (
-    ({"Fast": (1000, 0.002), "Busy": (1000, 0.010), "Rare": (100, 0.050)}, "Busy"),
-    ({"First": (1000, 0.003), "Second": (1000, 0.001), "Third": (1000, 0.004)}, "Third"),
-)
-
-
-@exerciseCheck(
-    hint="decorate the fourth stage's process with @measuredStage(...), return four stages, "
-    "and let findBottleneck return max(metrics, key=lambda name: metrics[name].ownSeconds)"
-)
-def checkBottleneckStage(makeStages: Callable[[], list[Any]], findBottleneck: Any) -> Verdict:
-    """Exercise 06.1: four measured stages, and the bottleneck named from ``ctx.metrics``."""
-    stages = list(makeStages())
-    require(len(stages) == 4, f"makeStages() returned {len(stages)} stages, expected 4")
-    with quietLogging(), PipelineContext(SensorSource(count=600, seed=6), "check") as ctx:
-        ctx.run(stages=stages, sink=ListSink())
-    names = list(ctx.metrics)
-    require(
-        len(names) == 4,
-        f"ctx.metrics holds {len(names)} measured stages ({', '.join(names) or 'none'}), "
-        "expected 4: is the fourth stage's process decorated?",
-    )
-    for stageTimes, answer in _BOTTLENECK_CASES:
-        metrics = _fakeStageMetrics(stageTimes)
-        named = findBottleneck(metrics)
-        require(
-            named == answer,
-            f"for stages {', '.join(_describeOwnTime(m) for m in metrics.values())}, "
-            f"findBottleneck named {named!r}; {answer!r} spends the most own time in total",
-        )
-    measured = {n: m for n, m in ctx.metrics.items() if isinstance(m, StageMetrics)}
-    slowest = max(measured, key=lambda name: measured[name].ownSeconds)
-    named = findBottleneck(measured)
-    require(named == slowest, f"on a real run findBottleneck named {named!r}, not {slowest!r}")
-    return correct(
-        f"4 measured stages ({', '.join(names)}); findBottleneck names the stage with the "
-        "most own time"
-    )
-
-
-def _describeOwnTime(metrics: StageMetrics) -> str:
-    return f"{metrics.stageName} ({metrics.recordsOut} records x {metrics.meanLatencyMs:.3f} ms)"
+__all__ = ["checkSensorBounds", "checkTwoFaultsOnce"]
 
 
 def _configFile(folder: Path, name: str, **changes: object) -> Path:
@@ -92,27 +36,79 @@ def _configFile(folder: Path, name: str, **changes: object) -> Path:
     return path
 
 
-@exerciseCheck(
-    hint="in SensorBound.validate, call super().validate(value) first, then raise "
-    "ValueError(f'{self.qualifiedName} must be <= 100.0, got {value!r}') above 100.0"
+_SENSOR_RANGE = "[0.0, 100.0]"
+_HINT_SUPER = (
+    "keep the base class's checks: call super().validate(value) first and go on with what "
+    "it returns"
 )
-def checkSensorBounds(configClass: Any) -> Verdict:
-    """Exercise 06.2: ``configClass.fromFile`` refuses filter bounds above 100.0, all at once."""
-    with tempfile.TemporaryDirectory(prefix="pipeline-lib-check-") as name:
-        folder = Path(name)
-        good = configClass.fromFile(_configFile(folder, "good.toml", filterMax=100.0))
-        require(isinstance(good, PipelineConfig), f"fromFile returned {good!r}, not a config")
-        require(good.filterMax == 100.0, "filterMax = 100.0 (the top of the range) was changed")
-        try:
-            configClass.fromFile(_configFile(folder, "typo.toml", filterMax=800.0))
-        except ConfigError as error:
-            problems = error.problems
+
+
+def _refusal(
+    config: Any, field: str, value: object, validator: Validator[Any] | None = None
+) -> BaseException | None:
+    """The TypeError or ValueError ``config.field = value`` raised, or None if accepted.
+
+    With ``validator``, only its ``validate(value)`` is asked (no other field's rule).
+    """
+    try:
+        if validator is None:
+            setattr(config, field, value)
         else:
-            raise NotYet(f"{configClass.__name__}.fromFile accepted filterMax = 800.0")
+            validator.validate(value)
+    except (TypeError, ValueError) as error:
+        return error
+    return None
+
+
+class _Holder:
+    """Stands in for a config when one validator alone is asked."""
+
+
+@exerciseCheck(hint="a filter bound is a number the sensors can read: from 0.0 to 100.0")
+def checkSensorBounds(configClass: Any) -> Verdict:
+    """Exercise 06.1: ``configClass``'s bounds accept [0.0, 100.0] and nothing else."""
+    name = getattr(configClass, "__name__", repr(configClass))
+    with tempfile.TemporaryDirectory(prefix="pipeline-lib-check-") as folderName:
+        folder = Path(folderName)
+        edges = _configFile(folder, "edges.toml", filterMin=0.0, filterMax=100.0)
+        try:
+            good = configClass.fromFile(edges)
+        except ConfigError as error:
+            refused = "; ".join(error.problems)
+            raise NotYet(
+                f"{name}.fromFile refused filterMin = 0.0, filterMax = 100.0, the ends of "
+                f"the sensors' range: {refused}",
+                hint="PositiveFloat refuses 0.0, a reading the sensors can produce (slide 7's "
+                "flaw for this job): build SensorBound on FiniteFloat"
+                if "> 0" in refused
+                else "both ends of the range are readings the sensors can produce: refuse "
+                "only what lies outside it",
+            ) from None
+        require(isinstance(good, PipelineConfig), f"fromFile returned {good!r}, not a config")
         require(
-            any("filterMax" in p and "800" in p for p in problems),
-            f"the problems listed do not name filterMax and 800.0: {problems}",
+            (good.filterMin, good.filterMax) == (0.0, 100.0),
+            f"fromFile stored filterMin={good.filterMin!r}, filterMax={good.filterMax!r}",
         )
+        for field, value in (("filterMax", 800.0), ("filterMax", 150.0), ("filterMin", -5.0)):
+            try:
+                configClass.fromFile(_configFile(folder, "bad.toml", **{field: value}))
+            except ConfigError as error:
+                problems = error.problems
+            else:
+                raise NotYet(
+                    f"{name}.fromFile accepted {field} = {value}",
+                    hint="the range has a lower end too: no sensor reads below 0.0"
+                    if value < 0
+                    else "refuse every value above 100.0, not just the one typo"
+                    if value == 150.0
+                    else None,
+                )
+            require(
+                any(f"{name}.{field}" in p and f"{value:g}" in p for p in problems),
+                f"for {field} = {value}, the problems listed do not name {name}.{field} and "
+                f"the value: {problems}",
+                hint="say whose field it is and what was given: self.qualifiedName and the value",
+            )
         try:
             configClass.fromFile(_configFile(folder, "two.toml", windowSize=0, filterMin=250.0))
         except ConfigError as error:
@@ -121,25 +117,55 @@ def checkSensorBounds(configClass: Any) -> Verdict:
             raise NotYet("fromFile accepted windowSize = 0 with filterMin = 250.0")
         require(count >= 2, f"a file with 2 mistakes gave {count} problem; list every one")
     config = configClass(10.0, 5, 20.0, 80.0)
-    try:
-        config.filterMax = 800.0
-    except ValueError:
-        pass
-    else:
-        raise NotYet("assigning config.filterMax = 800.0 was accepted")
-    require(config.filterMax == 80.0, "a refused assignment changed config.filterMax")
+    assignments: tuple[tuple[str, object], ...] = (
+        ("filterMax", 800.0),
+        ("filterMin", "hot"),
+    )
+    for attribute, given in assignments:
+        refusal = _refusal(config, attribute, given)
+        require(
+            refusal is not None,
+            f"assigning config.{attribute} = {given!r} was accepted",
+            hint=_HINT_SUPER if given != 800.0 else None,
+        )
+        require(
+            f"{name}.{attribute}" in str(refusal),
+            f"assigning config.{attribute} = {given!r} was refused with "
+            f"{type(refusal).__name__}: {refusal}, which does not name the field",
+            hint=_HINT_SUPER if given == "hot" else None,
+        )
+    require(
+        (config.filterMin, config.filterMax) == (20.0, 80.0),
+        "a refused assignment changed the config",
+    )
+    bound = validatedFields(configClass).get("filterMax")
+    require(
+        bound is not None and _refusal(_Holder(), "value", float("nan"), bound) is not None,
+        f"{name}.filterMax's validator accepted nan (not a number)",
+        hint=_HINT_SUPER,
+    )
+    config.filterMin = 0
+    require(
+        type(config.filterMin) is float,
+        f"config.filterMin = 0 stored {config.filterMin!r}, an int",
+        hint=_HINT_SUPER,
+    )
     return correct(
-        "the pipeline file is refused when a bound is above 100.0, with every problem listed, "
-        "and so is the assignment"
+        f"filter bounds in {_SENSOR_RANGE} are accepted, 0.0 and 100.0 included; the typo, "
+        "a negative bound, a word and NaN are refused, in files with every problem listed "
+        "and in assignments"
     )
 
 
-@exerciseCheck(
-    hint="count attempts, not faults: two failures in one stream need maxAttempts=3; use "
-    "pipeline_lib.retryOnFailure (it resumes) and pass resumeAfter on to the inner source"
+_HINT_ATTEMPTS = (
+    "maxAttempts counts the attempts of the whole stream, the first one included: how many "
+    "does a stream need that fails twice?"
 )
+
+
+@exerciseCheck(hint="two drops, one stream, every record once")
 def checkTwoFaultsOnce(hubClass: Any) -> Verdict:
-    """Exercise 06.3: ``hubClass(inner)`` survives two transient faults, each record once."""
+    """Exercise 06.2: ``hubClass(inner)`` survives two transient faults, each record once."""
     with quietLogging(), scratchPool(size=2) as pool:
         expected = list(SqliteSource(pool).stream())
         fault = Fault(atRecords=(60, 150))
@@ -148,13 +174,22 @@ def checkTwoFaultsOnce(hubClass: Any) -> Verdict:
         try:
             with PipelineContext(hub, pipelineId="check") as ctx:
                 ctx.run(sink=sink)
-        except Exception as error:
+        except OSError as error:
             raise NotYet(
                 f"the run failed after {fault.failures} injected fault(s) and "
-                f"{len(sink.records)} records: {describeError(error)}"
+                f"{len(sink.records)} records: {describeError(error)}",
+                hint=_HINT_ATTEMPTS
+                if fault.failures == 2
+                else "the first drop ended the run: nothing retried the stream (layer 3's "
+                "second decorator)",
             ) from None
         duplicates = len(sink.records) - len(set(sink.records))
-        require(not duplicates, f"{duplicates} records were delivered twice")
+        require(
+            not duplicates,
+            f"{duplicates} records were delivered twice",
+            hint="slide 10's decorator starts the stream again from record 0: the engine's "
+            "retryOnFailure resumes after the records already delivered",
+        )
         require(
             sink.records == expected,
             f"{len(sink.records)} records delivered, expected the {len(expected)} of the table",

@@ -65,13 +65,24 @@ class Verdict:
 
 
 class NotYet(Exception):
-    """Raised by :func:`require` inside a check; :func:`exerciseCheck` turns it into a verdict."""
+    """Raised by :func:`require` inside a check; :func:`exerciseCheck` turns it into a verdict.
+
+    ``hint``, when given, replaces the check's general hint: a hint for the mistake that
+    this particular failure reveals.
+    """
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
-def require(condition: object, message: str) -> None:
-    """Stop the check with a ❌ verdict saying ``message`` unless ``condition`` holds."""
+def require(condition: object, message: str, hint: str | None = None) -> None:
+    """Stop the check with a ❌ verdict saying ``message`` unless ``condition`` holds.
+
+    ``hint`` names the mistake this failure reveals; without it the check's own hint shows.
+    """
     if not condition:
-        raise NotYet(message)
+        raise NotYet(message, hint)
 
 
 def correct(message: str) -> Verdict:
@@ -92,7 +103,7 @@ def exerciseCheck(hint: str) -> Callable[[Callable[P, Verdict]], Callable[P, Ver
             try:
                 return check(*args, **kwargs)
             except NotYet as problem:
-                return Verdict(False, str(problem), hint)
+                return Verdict(False, str(problem), problem.hint or hint)
             except Exception as error:
                 return Verdict(False, f"your code raised {describeError(error)}", hint)
 

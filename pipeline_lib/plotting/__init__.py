@@ -13,7 +13,7 @@ LatencyDashboard), :mod:`.resources` (01, 02, the FailureLab), :mod:`.errorsites
 
 from __future__ import annotations
 
-from .errorsites import plotErrorSites
+from .errorsites import errorStack, plotErrorSites
 from .resources import plotOpenResources
 from .retrydelays import plotRetryDelays
 from .stagemetrics import plotLatencyPercentiles, plotThroughput, plotTimeline
@@ -21,6 +21,7 @@ from .style import PALETTE, newFigure
 
 __all__ = [
     "PALETTE",
+    "errorStack",
     "newFigure",
     "plotErrorSites",
     "plotLatencyPercentiles",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Mapping, Sequence
 
 from matplotlib.figure import Figure
@@ -9,14 +10,36 @@ from matplotlib.patches import Patch, Rectangle
 
 from .style import PALETTE, newFigure
 
-__all__ = ["plotErrorSites"]
+__all__ = ["errorStack", "plotErrorSites"]
 
 
 _RAISED, _CAUSE, _BETWEEN = PALETTE[3], PALETTE[2], PALETTE[5]
 
 
+def errorStack(error: BaseException, topLevel: str = "your cell") -> list[str]:
+    """The frames ``error`` passed through, outermost first, by qualified function name.
+
+    A frame running module-level code (a notebook cell, a script) is called ``topLevel``.
+    This is the order Python prints a traceback in: the raising frame comes last.
+
+    >>> def inner():
+    ...     raise ValueError("boom")
+    >>> def outer():
+    ...     inner()
+    >>> try:
+    ...     outer()
+    ... except ValueError as error:
+    ...     errorStack(error)
+    ['your cell', 'outer', 'inner']
+    """
+    return [
+        topLevel if frame.f_code.co_name == "<module>" else frame.f_code.co_qualname
+        for frame, _ in traceback.walk_tb(error.__traceback__)
+    ]
+
+
 def plotErrorSites(
-    stacks: Mapping[str, Sequence[str]],
+    stacks: Mapping[str, Sequence[str] | BaseException],
     causes: Mapping[str, int | None],
     *,
     notes: Mapping[str, str] | None = None,
@@ -24,7 +47,8 @@ def plotErrorSites(
 ) -> Figure:
     """One column per error: its stack at the raise, outermost frame at the bottom.
 
-    ``stacks`` maps a label to frame names, outermost first (the last one raised).
+    ``stacks`` maps a label to frame names, outermost first (the last one raised), or to
+    the exception itself, whose frames :func:`errorStack` then reads.
     ``causes`` gives, per label, the index of the frame running the line that put the
     bad value in, or None when that line is not on the stack at all (it ran earlier).
     ``notes`` adds a line of text above a column.
@@ -37,6 +61,19 @@ def plotErrorSites(
     """
     if not stacks:
         raise ValueError("plotErrorSites needs at least one stack, got none")
+    frameNames = {
+        label: errorStack(frames) if isinstance(frames, BaseException) else list(frames)
+        for label, frames in stacks.items()
+    }
+    return _drawStacks(frameNames, causes, notes or {}, title)
+
+
+def _drawStacks(
+    stacks: Mapping[str, Sequence[str]],
+    causes: Mapping[str, int | None],
+    notes: Mapping[str, str],
+    title: str,
+) -> Figure:
     width = max(6.0, 3.0 * len(stacks))
     figure, axes = newFigure(
         title, "how the bad value got in", "stack depth at the raise (frames)", size=(width, 4.2)
@@ -57,7 +94,7 @@ def plotErrorSites(
                 )
             )
             axes.text(column, depth + 0.5, name, ha="center", va="center", fontsize=9)
-        if notes and label in notes:
+        if label in notes:
             axes.text(
                 column,
                 len(frames) + 0.3,

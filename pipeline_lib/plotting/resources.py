@@ -9,9 +9,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .style import PALETTE, newFigure
+from .style import PALETTE, newFigure, styleAxes
 
-__all__ = ["plotOpenResources"]
+__all__ = ["ResourceSeries", "plotOpenResources"]
 
 
 class ResourceSeries(Protocol):
@@ -120,11 +120,5 @@ def _sidePanel(figure: Figure, first: Axes, title: str, ylabel: str) -> Axes:
     grid = figure.add_gridspec(1, 2)
     first.set_subplotspec(grid[0])
     second = figure.add_subplot(grid[1], sharex=first)
-    second.set_facecolor(first.get_facecolor())
-    second.set_prop_cycle(color=PALETTE)
-    second.set_title(title)
-    second.set_xlabel(first.get_xlabel())
-    second.set_ylabel(ylabel)
-    second.grid(True, color="#dddddd", linewidth=0.8)
-    second.set_axisbelow(True)
+    styleAxes(second, title, first.get_xlabel(), ylabel)
     return second

@@ -14,13 +14,19 @@ from .style import PALETTE, newFigure
 __all__ = ["plotLatencyPercentiles", "plotThroughput", "plotTimeline"]
 
 
+_UNITS = {"ms": 1.0, "µs": 1000.0}  # per millisecond
+
+
 def plotLatencyPercentiles(
     metrics: Mapping[str, StageReport],
     percentiles: Sequence[float] = (50, 95, 99),
     *,
     title: str = "Own time per record, by stage",
+    unit: str = "ms",
 ) -> Figure:
-    """Grouped bars: each stage's own-time latency percentiles (ms), from ``ctx.metrics``.
+    """Grouped bars: each stage's own-time latency percentiles, from ``ctx.metrics``.
+
+    ``unit`` is ``"ms"`` or ``"µs"``: the y axis, in the unit the caller shows elsewhere.
 
     >>> from pipeline_lib import StageMetrics
     >>> fast, slow = StageMetrics("Fast"), StageMetrics("Slow")
@@ -30,9 +36,16 @@ def plotLatencyPercentiles(
     >>> axes = figure.axes[0]
     >>> axes.get_ylabel(), [t.get_text() for t in axes.get_legend().get_texts()]
     ('own time per record (ms)', ['p50', 'p95', 'p99'])
+    >>> plotLatencyPercentiles({"Slow": slow}, unit="µs").axes[0].get_ylabel()
+    'own time per record (µs)'
     """
+    scale = _UNITS.get(unit)
+    if scale is None:
+        raise ValueError(
+            f"plotLatencyPercentiles.unit must be one of {sorted(_UNITS)}, got {unit!r}"
+        )
     stages = _stageMetrics(metrics, "plotLatencyPercentiles")
-    figure, axes = newFigure(title, "stage", "own time per record (ms)")
+    figure, axes = newFigure(title, "stage", f"own time per record ({unit})")
     width = 0.8 / len(percentiles)
     for index, p in enumerate(percentiles):
         offsets = [
@@ -41,7 +54,7 @@ def plotLatencyPercentiles(
         ]
         axes.bar(
             offsets,
-            [stage.percentileMs(p) for stage in stages.values()],
+            [stage.percentileMs(p) * scale for stage in stages.values()],
             width=width,
             color=PALETTE[index % len(PALETTE)],
             label=f"p{p:g}",
@@ -52,9 +65,14 @@ def plotLatencyPercentiles(
 
 
 def plotThroughput(
-    metrics: Mapping[str, StageReport], *, title: str = "Throughput, by stage"
+    metrics: Mapping[str, StageReport],
+    *,
+    title: str = "Throughput, by stage (per second of its own time, not of the run)",
 ) -> Figure:
     """Bars: each stage's throughput in input records per second of its own time.
+
+    Per second of the stage's *own* time, not of the run's wall time: a stage that
+    waits on a slow neighbour keeps its throughput (``recordsIn / ownSeconds``).
 
     >>> from pipeline_lib import StageMetrics
     >>> stage = StageMetrics("Normalizer")
@@ -62,10 +80,10 @@ def plotThroughput(
     >>> stage.histogram.add(0.001, weight=1000)
     >>> figure = plotThroughput({"Normalizer": stage})
     >>> figure.axes[0].get_ylabel(), round(figure.axes[0].patches[0].get_height())
-    ('throughput (records/s)', 1000)
+    ('input records per second of own time', 1000)
     """
     stages = _stageMetrics(metrics, "plotThroughput")
-    figure, axes = newFigure(title, "stage", "throughput (records/s)")
+    figure, axes = newFigure(title, "stage", "input records per second of own time")
     axes.bar(
         range(len(stages)), [stage.throughputRps for stage in stages.values()], color=PALETTE[0]
     )

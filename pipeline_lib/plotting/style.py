@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "newFigure"]
+__all__ = ["PALETTE", "newFigure", "styleAxes"]
 
 #: Okabe & Ito (2008): distinguishable with every common form of colour blindness.
 PALETTE = (
@@ -31,6 +31,12 @@ def newFigure(
     """
     figure = Figure(figsize=size, facecolor="white", layout="constrained")
     axes = figure.add_subplot()
+    styleAxes(axes, title, xlabel, ylabel)
+    return figure, axes
+
+
+def styleAxes(axes: Axes, title: str, xlabel: str, ylabel: str) -> None:
+    """Give ``axes`` the series' look: background, palette, title, labels, a light grid."""
     axes.set_facecolor("white")
     axes.set_prop_cycle(color=PALETTE)
     axes.set_title(title)
@@ -38,4 +44,3 @@ def newFigure(
     axes.set_ylabel(ylabel)
     axes.grid(True, color="#dddddd", linewidth=0.8)
     axes.set_axisbelow(True)
-    return figure, axes

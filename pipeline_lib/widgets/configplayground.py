@@ -35,9 +35,9 @@ import ipywidgets as widgets
 from ..config import PipelineConfig
 from ..plotting import PALETTE
 from ..validators import validatedFields
-from .kit import closeTree
+from .kit import ShownAsRoot, closeTree
 
-__all__ = ["ConfigPlayground", "FieldVerdict", "parseFieldText"]
+__all__ = ["CROSS_FIELD", "SPECIAL_FLOATS", "ConfigPlayground", "FieldVerdict", "parseFieldText"]
 
 #: Texts read as the special floats (any case, with or without a sign).
 SPECIAL_FLOATS = frozenset(
@@ -91,10 +91,11 @@ def _judge(field: str, value: Any, check: Callable[[Any], Any]) -> FieldVerdict:
         stored = check(value)
     except (TypeError, ValueError) as error:
         return FieldVerdict(field, value, False, str(error), type(error).__name__)
-    return FieldVerdict(field, value, True, "accepted", stored=stored)
+    # validate() returning nothing means "store the value as given" (the Descriptor HowTo's way).
+    return FieldVerdict(field, value, True, "accepted", stored=value if stored is None else stored)
 
 
-class ConfigPlayground:
+class ConfigPlayground(ShownAsRoot):
     """A text box per ``PipelineConfig`` field, each descriptor's verdict live, the valid config.
 
     ``ConfigPlayground(config=None)`` starts from ``config`` (default
@@ -121,11 +122,6 @@ class ConfigPlayground:
 
     def __repr__(self) -> str:
         return f"ConfigPlayground({self.config!r})"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.root._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # short and stable, for nbval and plain consoles
-        return bundle
 
     def _buildControls(self) -> None:
         style = {"description_width": "9em"}
@@ -195,29 +191,68 @@ class ConfigPlayground:
     # -- showing results ---------------------------------------------------------------
 
     def _show(self) -> None:
+        kept = self.config.asDict()
         for name, verdict in self.verdicts.items():
-            self.verdictLabels[name].value = _verdictHtml(verdict)
+            self.verdictLabels[name].value = _coloured(
+                verdict.accepted, self.verdictText(name, kept[name])
+            )
         partial = len(self.crossCheck.value) < len(self.verdicts)
         note = " <i>(compared among the valid fields)</i>" if partial else ""
         rule = f"{type(self.config).__name__}.{CROSS_FIELD}"
         self.crossLabel.value = (
-            f"rules between fields ({rule}): {_verdictHtml(self.crossCheck)}{note}"
+            f"rules between fields ({rule}): "
+            f"{_coloured(self.crossCheck.accepted, _judged(self.crossCheck))}{note}"
         )
-        state = "applied" if self.applied else "the last valid one: fix the refused values to apply"
         self.current.value = (
             f"<div class='configplayground-config'>config = "
-            f"<code>{html.escape(repr(self.config))}</code> <i>({state})</i></div>"
+            f"<code>{html.escape(repr(self.config))}</code> <i>({self.configState()})</i></div>"
         )
 
+    def verdictText(self, name: str, kept: Any = None) -> str:
+        """What the widget shows beside ``name``'s box, as plain text.
 
-def _verdictHtml(verdict: FieldVerdict) -> str:
-    if verdict.accepted:
-        stored = "" if verdict.field == CROSS_FIELD else f" (stored {verdict.stored!r})"
+        An accepted value is *stored* only when every check passes; until then the
+        config keeps its old value, and the text says both.
+        """
+        verdict = self.verdicts[name]
+        if not verdict.accepted:
+            return _judged(verdict)
+        kept = self.config.asDict()[name] if kept is None else kept
+        if self.applied:  # read back from the config: what the descriptor really stored
+            return f"✓ accepted, stored {kept!r}"
+        if verdict.stored == kept:
+            return f"✓ passes its descriptor; config has {kept!r}"
         return (
-            f"<span class='configplayground-verdict' style='color:{PALETTE[2]}'>"
-            f"✓ accepted{html.escape(stored)}</span>"
+            f"✓ passes its descriptor (would store {verdict.stored!r}), not applied: "
+            f"config keeps {kept!r}"
         )
+
+    def configState(self) -> str:
+        """Whether ``config`` holds what the boxes say, as the widget says it."""
+        if self.applied:
+            return "applied: every check passed"
+        return "not applied: the last valid config, kept until every check passes"
+
+    def text(self) -> str:
+        """Everything the widget shows, as plain text: a line per field, the rule, the config."""
+        rule = f"{type(self.config).__name__}.{CROSS_FIELD}"
+        lines = [
+            f"{name:15} = {self.inputs[name].value!r:8} {self.verdictText(name)}"
+            for name in self.verdicts
+        ]
+        lines.append(f"{'rule between fields':26} {_judged(self.crossCheck)} ({rule})")
+        lines.append(f"config = {self.config!r} ({self.configState()})")
+        return "\n".join(lines)
+
+
+def _judged(verdict: FieldVerdict) -> str:
+    if verdict.accepted:
+        return "✓ accepted"
+    return f"✗ {verdict.errorType}: {verdict.message}"
+
+
+def _coloured(accepted: bool, text: str) -> str:
+    colour = PALETTE[2] if accepted else PALETTE[3]
     return (
-        f"<span class='configplayground-verdict' style='color:{PALETTE[3]}'>"
-        f"✗ {verdict.errorType}: {html.escape(verdict.message)}</span>"
+        f"<span class='configplayground-verdict' style='color:{colour}'>{html.escape(text)}</span>"
     )

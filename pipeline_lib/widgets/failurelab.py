@@ -27,10 +27,15 @@ are plain attributes, so a test or a notebook cell can drive it without a browse
 [1, 2, 3, 3]
 >>> lab.lastRun.error.split(":")[0]
 'PoolExhausted'
+>>> lab.runner.value = "PipelineContext"       # without Reset: the naive runs hold the pool
+>>> lab.runButton.click()
+>>> lab.lastRun.advice
+'the earlier runWithoutCleanup runs still hold 3 connections: press Reset'
 >>> lab.resetButton.click()
->>> lab.pool.inUse, lab.history
-(0, [])
+>>> lab.pool.inUse, lab.history, lab.where.value   # every setting back to its start
+(0, [], 'nowhere')
 >>> lab.where.value, lab.permanence.value, lab.maxAttempts.value = "source", "transient", 2
+>>> lab.runner.value = "runWithoutCleanup"
 >>> lab.runButton.click()              # slide 10's retry restarts: records come twice
 >>> lab.lastRun.status, lab.lastRun.retries, lab.lastRun.duplicates > 0
 ('completed', 1, True)
@@ -54,31 +59,45 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from .. import naive
-from ..adapters import MeasuredStage
+from ..adapters import MeasuredStage, RetriedSource
 from ..cleanup import describeError
 from ..faults import Fault, failSink, failSource, failStage
 from ..lifecycle import PipelineContext
 from ..plotting import PALETTE, plotOpenResources
-from ..resources import ConnectionPool, openDescriptorsOn, openFileDescriptors
+from ..resources import ConnectionPool, PoolExhausted, openDescriptorsOn, openFileDescriptors
 from ..sinks import ListSink, SqliteSink
 from ..sources import SensorSource, SqliteSource
 from ..stages import Normalizer, ThresholdFilter
-from .kit import capturedLog, closeTree, showFigure, toggles
-from .labparts import HeldSeries, LabRun, ProgressTap, RetriedSource, latencyFigure
+from .kit import ShownAsRoot, capturedLog, closeTree, showFigure, toggles
+from .labparts import HeldSeries, LabRun, WidgetProgress, latencyFigure, latencyNote
 
-__all__ = ["FailureLab"]
+__all__ = [
+    "HELD_LABEL",
+    "MAX_ATTEMPTS",
+    "RECORD_COUNTS",
+    "RUNNERS",
+    "STAGE_NAMES",
+    "FailureLab",
+]
 
 logger = logging.getLogger("pipeline_lib")
 
 RUNNERS = ("PipelineContext", "runWithoutCleanup")
 STAGE_NAMES = ("ThresholdFilter", "Normalizer")
 RECORD_COUNTS = (100, 1_000, 10_000, 100_000)
-PROGRESS_STEP_MIN = 2_000  # fewer records than this finish before a bar could be read
+#: What the lab tells a student to do; the browser test follows it literally.
+INSTRUCTIONS = (
+    "Try it: choose <b>fail in: stage ThresholdFilter</b> and the runner "
+    "<b>runWithoutCleanup</b>, press <b>Run</b> three times: connections in use climb by one "
+    "per Run. Then press <b>Reset</b> (it restores every setting), choose <b>fail in: stage "
+    "ThresholdFilter</b> again, keep <b>PipelineContext</b>, press <b>Run</b> three times: "
+    "flat at 0."
+)
 MAX_ATTEMPTS = 5
 HELD_LABEL = "after each run"  # the one line per panel of the held-resources plot
 
 
-class FailureLab:
+class FailureLab(ShownAsRoot):
     """Choose where and how a pipeline fails, run it naive or managed, watch the leak.
 
     ``FailureLab(poolSize=4, records=1000, seed=0, *, sleep=None, renderPngs=True)``
@@ -91,11 +110,14 @@ class FailureLab:
     - controls: ``where``, ``trigger`` (``"record"`` or ``"rate"``), ``atRecord``, ``rate``,
       ``permanence`` (``"transient"`` or ``"permanent"``), ``failTimes``, ``runner``,
       ``maxAttempts`` (1: no retry), ``records``, ``runButton``, ``resetButton``;
-    - displays: ``progress``, ``summary`` (HTML), ``plot`` (PNG ``Image``: resources
-      held), ``latencyPlot`` (PNG ``Image``: own time per stage), ``logOutput``;
-    - results: ``lastRun`` and ``history`` (:class:`LabRun`, with ``retries`` and
-      ``stageMetrics``), ``log`` (lines), ``figure`` and ``latencyFigure`` (the last
-      plotted Figures), ``heldErrors``, ``waits``, ``pool``.
+    - displays: ``instructions`` (the steps to try), ``progress``, ``summary`` (HTML),
+      ``plot`` (PNG ``Image``: resources held), ``latencyNote`` (why there is no latency
+      chart), ``latencyPlot`` (PNG ``Image``: own time per stage), ``logOutput``; a chart
+      with nothing to show is hidden;
+    - results: ``lastRun`` and ``history`` (:class:`LabRun`, with ``retries``,
+      ``stageMetrics`` and ``advice``), ``log`` (lines), ``figure`` and ``latencyFigure``
+      (the Figures of the runs so far, built when first asked for), ``heldErrors``,
+      ``waits``, ``pool``.
 
     A fault lives until a setting (runner and attempts included) changes or Reset, so
     a transient fault that failed ``failTimes`` times has healed: press Run again and
@@ -112,8 +134,13 @@ class FailureLab:
     a failure in the source itself leaks nothing (the exception passes through the
     source's own ``with`` block). With ``PipelineContext`` nothing stays in use. The
     descriptor line counts those open on the lab's database since the last (re)start;
-    the pool keeps idle connections open as production pools do, so a flat +1 is the
-    idle connection.
+    descriptor line counts those open on the lab's database file beyond the pool's
+    idle connections (which a production pool keeps open too): exactly one per
+    connection still in use.
+
+    Reset lets go of the kept exceptions, starts a fresh pool and restores every
+    setting to its value when the lab was made. A run that cannot start because earlier
+    naive runs hold the pool says so in ``lastRun.advice``.
     """
 
     def __init__(
@@ -135,14 +162,14 @@ class FailureLab:
         self.lastRun: LabRun | None = None
         self.log: list[str] = []
         self.heldErrors: list[BaseException] = []
-        self.figure: Figure | None = None
-        self.latencyFigure: Figure | None = None
+        self._figures: tuple[Figure, Figure | None] | None = None  # built when first needed
         self.waits: list[float] = []
         self.renderPngs = renderPngs
         self._sleep = self.waits.append if sleep is None else sleep
         self._fault: Fault | None = None
         self._tables: set[str] = set()
         self._buildControls(records)
+        self._defaults = {control: control.value for control in self._settingControls()}
         self._table(self.records.value)  # the default table is ready before the first Run
         self.root = self._layout()
         self._descriptorBaseline = self._descriptors()
@@ -150,11 +177,6 @@ class FailureLab:
 
     def __repr__(self) -> str:
         return f"FailureLab(poolSize={self.poolSize}, runs={len(self.history)})"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.root._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # short and stable, for nbval and plain consoles
-        return bundle
 
     # -- controls and layout -----------------------------------------------------------
 
@@ -186,9 +208,11 @@ class FailureLab:
         self.runButton = widgets.Button(description="Run", button_style="primary", icon="play")
         self.resetButton = widgets.Button(description="Reset", icon="undo")
         self.progress = widgets.IntProgress(max=1, description="read")
+        self.instructions = widgets.HTML(INSTRUCTIONS)
         self.summary = widgets.HTML()
         self.plot = widgets.Image(format="png")
         self.latencyPlot = widgets.Image(format="png")
+        self.latencyNote = widgets.HTML()  # one line instead of an empty chart
         self.logOutput = widgets.Output(
             layout={"max_height": "16em", "overflow": "auto", "border": "1px solid #ddd"}
         )
@@ -204,6 +228,7 @@ class FailureLab:
         return widgets.VBox(
             [
                 widgets.HTML("<b>FailureLab</b>: where and how to fail, naive or managed"),
+                self.instructions,
                 row([self.where, self.trigger]),
                 row([self.atRecord, self.rate]),
                 row([self.permanence, self.failTimes]),
@@ -211,6 +236,7 @@ class FailureLab:
                 row([self.runButton, self.resetButton, self.progress]),
                 self.summary,
                 self.plot,
+                self.latencyNote,
                 self.latencyPlot,
                 self.logOutput,
             ]
@@ -265,13 +291,16 @@ class FailureLab:
         return record
 
     def reset(self) -> None:
-        """Let go of every held exception, collect, and start over with a fresh pool.
+        """Let go of every held exception, restore every setting, start over with a fresh pool.
 
-        Dropping the exceptions frees the naive runs' suspended generators; collecting
-        runs their ``finally`` blocks, which give the connections back. The new pool
-        and the new baseline make the plot start from zero again.
+        Dropping the exceptions frees the naive runs' suspended generators, whose
+        ``finally`` blocks give the connections back (``gc.collect()`` makes sure, should
+        anything else have formed a cycle). The new pool and the new baseline make the plot
+        start from zero again.
         """
         self._release()
+        for control, value in self._defaults.items():
+            control.value = value
         self.pool = ConnectionPool(self.database, size=self.poolSize)
         self._descriptorBaseline = self._descriptors()
         self.history.clear()
@@ -288,7 +317,6 @@ class FailureLab:
         self._finalizer()
 
     def _release(self) -> None:
-        # The fault goes too: Fault.raised keeps every exception it raised.
         self.heldErrors.clear()
         self._fault = None
         gc.collect()
@@ -303,16 +331,14 @@ class FailureLab:
         received = ListSink()
         source, measured, sink = self._components(self._table(total), fault, received)
         self.progress.max, self.progress.value = total, 0
-        # Every bar update is a message to the browser: long runs get 20, short runs none.
-        tap = ProgressTap(self.progress, step=max(PROGRESS_STEP_MIN, total // 20))
+        tap = WidgetProgress(self.progress, total)
         lines = [f"run {number}: {self.runner.value}, {self._describeFault(fault)}"]
         waitsBefore = len(self.waits)
         started = time.perf_counter()
         with capturedLog(logger) as logLines:
             error = self._execute(source, [tap, *measured], sink, pipelineId=f"lab-run-{number}")
         seconds = time.perf_counter() - started
-        self.progress.value = tap.seen
-        gc.collect()  # count only what something still holds, not garbage awaiting collection
+        self.progress.value = tap.count
         record = LabRun(
             run=number,
             runner=self.runner.value,
@@ -327,10 +353,13 @@ class FailureLab:
             seconds=seconds,
             retries=source.attempts - 1 if isinstance(source, RetriedSource) else 0,
             stageMetrics={s.stageName: s.metrics for s in measured if s.metrics is not None},
+            advice=self._advice(error),
         )
         lines += logLines
         lines += self._describeRetries(source, self.waits[waitsBefore:])
         lines.append(f"  -> {self._describeOutcome(record)}")
+        if record.advice:
+            lines.append(f"  !! {record.advice}")
         self._writeLog(lines)
         return record
 
@@ -364,13 +393,28 @@ class FailureLab:
         elif fault is not None:
             index = STAGE_NAMES.index(where)
             stages[index] = failStage(stages[index], fault)
-        if self.maxAttempts.value > 1:
-            naiveRetry = self.runner.value == "runWithoutCleanup"
-            source = RetriedSource(source, self.maxAttempts.value, naiveRetry, self._sleep)
+        attempts = self.maxAttempts.value
+        if attempts > 1 and self.runner.value == "runWithoutCleanup":  # slide 10's: restarts
+            slide10 = naive.retryOnFailure(maxAttempts=attempts, delaySeconds=0)
+            source = RetriedSource(source, name="SqliteSource", retry=slide10)
+        elif attempts > 1:  # the engine's: resumes
+            source = RetriedSource(
+                source, name="SqliteSource", maxAttempts=attempts, sleep=self._sleep
+            )
         measured = [
             MeasuredStage(stage, name) for stage, name in zip(stages, STAGE_NAMES, strict=True)
         ]
         return source, measured, sink
+
+    def _advice(self, error: Exception | None) -> str:
+        """What to do when the run could not start because earlier naive runs hold the pool."""
+        naiveRuns = any(run.runner == "runWithoutCleanup" for run in self.history)
+        if not isinstance(error, PoolExhausted) or not naiveRuns or not self.pool.inUse:
+            return ""
+        return (
+            f"the earlier runWithoutCleanup runs still hold {self.pool.inUse} connections: "
+            "press Reset"
+        )
 
     def _currentFault(self) -> Fault | None:
         if self.where.value == "nowhere":
@@ -380,17 +424,20 @@ class FailureLab:
             if self.trigger.value == "record":
                 self._fault = Fault(atRecord=self.atRecord.value, times=times)
             else:
-                self._fault = Fault(rate=self.rate.value, times=times, seed=self.seed)
+                rate = round(self.rate.value, 6)  # the slider's float, as its readout shows it
+                self._fault = Fault(rate=rate, times=times, seed=self.seed)
         return self._fault
 
     def _descriptors(self) -> int:
-        """Descriptors open on the lab's files where the OS says which, else all of them.
+        """Descriptors open on the lab's database file, beyond the pool's idle connections.
 
-        A kernel opens and closes sockets and fonts at its own pace, so the process-wide
-        count (Windows) wobbles by a few; on Linux and macOS the count is exact.
+        Each SQLite connection holds one descriptor on the file, so this is one per
+        connection in use. Where the OS does not say which file a descriptor is on
+        (Windows), the process-wide count stands in; a kernel opens and closes sockets
+        and fonts at its own pace, so that one wobbles by a few.
         """
-        onFolder = openDescriptorsOn(self._folder)
-        return openFileDescriptors() if onFolder is None else onFolder
+        onFile = openDescriptorsOn(self.database)
+        return (openFileDescriptors() if onFile is None else onFile) - self.pool.idle
 
     def _table(self, count: int) -> str:
         """The table of ``count`` readings, written once (by the engine's own sink)."""
@@ -405,17 +452,18 @@ class FailureLab:
     def _describeFault(self, fault: Fault | None) -> str:
         if fault is None:
             return "no fault"
-        when = f"record {fault.atRecord}" if fault.atRecord is not None else f"rate {fault.rate}"
+        when = f"record {fault.atRecord}" if fault.atRecord is not None else f"rate {fault.rate:g}"
         if fault.times is None:
             how = "permanent"
         else:
-            how = f"transient, {fault.failures} of {fault.times} failures used so far"
+            how = f"transient: {fault.failures} of {fault.times} failures used so far"
         return f"fail in {self.where.value} at {when} ({how})"
 
     def _describeRetries(self, source: object, waits: list[float]) -> list[str]:
         if not isinstance(source, RetriedSource) or source.attempts < 2:
             return []
-        how = "restarted from record 0" if source.naive else "resumed after the records delivered"
+        restarted = self.runner.value == "runWithoutCleanup"
+        how = "restarted from record 0" if restarted else "resumed after the records delivered"
         lines = [f"  retry: the stream was started {source.attempts} times ({how})"]
         if waits:
             lines.append(f"  retry waits skipped by the lab: {', '.join(f'{w:g}s' for w in waits)}")
@@ -435,12 +483,33 @@ class FailureLab:
         self.logOutput.append_stdout("\n".join(lines) + "\n")
 
     def _redraw(self) -> None:
-        self.figure = self._heldFigure()
-        self.latencyFigure = latencyFigure(self.lastRun)
+        """Summary and plots; a chart with nothing to show is hidden, and a line says why."""
+        self._figures = None
+        note = latencyNote(self.lastRun)
+        self.latencyNote.value = f"<i>{html.escape(note)}</i>" if note else ""
+        self.plot.layout.display = None if self.history else "none"
+        self.latencyPlot.layout.display = None if self.lastRun and not note else "none"
         if self.renderPngs:
-            showFigure(self.figure, self.plot)
-            showFigure(self.latencyFigure, self.latencyPlot)
+            if self.history:
+                showFigure(self.figure, self.plot)
+            if self.latencyFigure is not None:
+                showFigure(self.latencyFigure, self.latencyPlot)
         self.summary.value = self._summaryHtml()
+
+    @property
+    def figure(self) -> Figure:
+        """The held-resources plot of the runs so far (built on first use after a run)."""
+        return self._builtFigures()[0]
+
+    @property
+    def latencyFigure(self) -> Figure | None:
+        """The last run's own time per stage; None when it timed no record (see latencyNote)."""
+        return self._builtFigures()[1]
+
+    def _builtFigures(self) -> tuple[Figure, Figure | None]:
+        if self._figures is None:
+            self._figures = (self._heldFigure(), latencyFigure(self.lastRun))
+        return self._figures
 
     def _heldFigure(self) -> Figure:
         """The notebooks' leak plot, of this lab's runs: failures crossed, naive runs shaded."""
@@ -463,7 +532,7 @@ class FailureLab:
     def _summaryHtml(self) -> str:
         run = self.lastRun
         if run is None:
-            return "<i>No run yet: choose a failure and press Run.</i>"
+            return "<i>No run yet: the plots appear after the first Run.</i>"
         colour = PALETTE[2] if run.error is None else PALETTE[3]
         outcome = "completed" if run.error is None else f"failed: {html.escape(run.error)}"
         return (
@@ -472,5 +541,7 @@ class FailureLab:
             f"records delivered <b>{run.delivered}</b> · duplicates <b>{run.duplicates}</b> · "
             f"connections in use <b>{run.connectionsInUse}</b> of {self.poolSize} · "
             f"descriptors held <b>{run.descriptorsHeld:+d}</b> · retries <b>{run.retries}</b> · "
-            f"exceptions kept <b>{len(self.heldErrors)}</b></div>"
+            f"exceptions kept <b>{len(self.heldErrors)}</b>"
+            + (f"<br><b>{html.escape(run.advice)}</b>" if run.advice else "")
+            + "</div>"
         )

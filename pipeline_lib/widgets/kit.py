@@ -26,7 +26,15 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-__all__ = ["capturedLog", "closeTree", "placeholderFigure", "showFigure", "toggles"]
+__all__ = [
+    "PNG_DPI",
+    "ShownAsRoot",
+    "capturedLog",
+    "closeTree",
+    "placeholderFigure",
+    "showFigure",
+    "toggles",
+]
 
 #: Dots per inch of the PNGs the widgets show (a compromise of sharpness and redraw time).
 PNG_DPI = 90
@@ -89,3 +97,18 @@ def capturedLog(target: logging.Logger, *, propagate: bool = True) -> Iterator[l
         target.removeHandler(handler)
         target.setLevel(level)
         target.propagate = propagating
+
+
+class ShownAsRoot:
+    """Mixin: a notebook shows the object as its ``root`` widget, its text form as ``repr``.
+
+    The widget's own text form (``VBox(children=...``) changes with every control added;
+    a short, stable ``repr`` is what nbval compares and a plain console shows.
+    """
+
+    root: Any
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle: dict[str, Any] = self.root._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle

@@ -1,22 +1,19 @@
-"""The FailureLab's parts: one run's record, the retried source, a progress tap, the plots."""
+"""The FailureLab's parts: one run's record, its progress bar, the data of its plots."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from matplotlib.figure import Figure
 
-from .. import naive
-from ..cleanup import ComponentWrapper
+from ..cli.progress import ProgressBar
 from ..metrics import StageMetrics
-from ..plotting import newFigure, plotLatencyPercentiles
-from ..resume import resumeStream
-from ..retry import retryOnFailure
-from .kit import placeholderFigure
+from ..plotting import plotLatencyPercentiles
 
-__all__ = ["HeldSeries", "LabRun", "ProgressTap", "RetriedSource", "latencyFigure"]
+__all__ = ["HeldSeries", "LabRun", "WidgetProgress", "latencyFigure", "latencyNote"]
 
 
 @dataclass(frozen=True)
@@ -32,29 +29,33 @@ class LabRun:
     duplicates: int  # records the sink received more than once
     faultsInjected: int  # failures the fault raised during this run
     connectionsInUse: int  # pooled connections still acquired after the run
-    descriptorsHeld: int  # descriptors open on the lab's database, minus those at (re)start
+    descriptorsHeld: int  # descriptors on the lab's database held by connections in use
     seconds: float
     retries: int = 0  # times the source's stream was started again after a failure
     #: Each stage's own-time metrics for this run (``@measuredStage``), in pipeline order.
     stageMetrics: Mapping[str, StageMetrics] = field(
         default_factory=dict, repr=False, compare=False
     )
+    #: What to do when the run could not start because earlier runs hold the pool.
+    advice: str = ""
 
 
-class ProgressTap:
-    """A pass-through stage that counts records (``seen``) and moves a bar every ``step``."""
+class WidgetProgress(ProgressBar):
+    """The command line's progress stage, drawing into an ``ipywidgets.IntProgress``.
 
-    def __init__(self, bar: Any, step: int) -> None:
+    The same pass-through stage and the same pacing (at most ten redraws a second, each
+    a message to the browser); only where it draws differs.
+    """
+
+    def __init__(self, bar: Any, total: int) -> None:
+        super().__init__(io.StringIO(), total=total, delay=0.0)
         self.bar = bar
-        self.step = step
-        self.seen = 0
 
-    def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
-        for record in inputStream:
-            self.seen += 1
-            if self.seen % self.step == 0:
-                self.bar.value = self.seen
-            yield record
+    def draw(self) -> None:
+        self.bar.value = self.count
+
+    def clear(self) -> None:
+        self.bar.value = self.count
 
 
 @dataclass
@@ -68,51 +69,25 @@ class HeldSeries:
     descriptorsOpened: list[int]
 
 
-def latencyFigure(run: LabRun | None) -> Figure:
-    """The last run's own time per record by stage, or why there is nothing to show."""
-    title = "Own time per record, by stage"
+def latencyNote(run: LabRun | None) -> str:
+    """Why the last run has no latency chart, in one line; ``""`` when it has one (or no run)."""
     if run is None:
-        return placeholderFigure(newFigure(title, "stage", "own time (ms)")[0], "No run yet")
+        return ""
     metrics = run.stageMetrics
-    suspended = any(m.outcome == "running" for m in metrics.values())
-    if not any(m.histogram.count for m in metrics.values()):
-        why = ": its stages were never closed" if suspended else ""
-        message = f"Run {run.run} timed no record{why}"
-        return placeholderFigure(newFigure(title, "stage", "own time (ms)")[0], message)
+    if any(m.histogram.count for m in metrics.values()):
+        return ""
+    if any(m.outcome == "running" for m in metrics.values()):
+        why = "its stages were left suspended, never closed"
+    else:
+        why = "it failed before its first record" if run.error else "no record reached a stage"
+    return f"No latency chart for run {run.run}: it timed no record ({why})."
+
+
+def latencyFigure(run: LabRun | None) -> Figure | None:
+    """The last run's own time per record by stage; None if there is nothing to show."""
+    if run is None or latencyNote(run):
+        return None
+    suspended = any(m.outcome == "running" for m in run.stageMetrics.values())
     partial = " (stages left suspended: partial)" if suspended else ""
-    return plotLatencyPercentiles(metrics, title=f"{title}, run {run.run}{partial}")
-
-
-class RetriedSource(ComponentWrapper):
-    """The lab's source with its stream retried: the engine's decorator, or slide 10's.
-
-    Both decorate the same function, which counts ``attempts`` and streams the source,
-    resumed after ``resumeAfter`` records when the engine asks (slide 10 never does).
-    """
-
-    def __init__(
-        self, source: Any, maxAttempts: int, naiveRetry: bool, sleep: Callable[[float], object]
-    ) -> None:
-        super().__init__(source)
-        self.naive = naiveRetry
-        self.attempts = 0
-
-        def stream(resumeAfter: int = 0) -> Iterator[Any]:
-            self.attempts += 1
-            return resumeStream(source, resumeAfter)
-
-        stream.__qualname__ = "SqliteSource.stream"  # how the engine's retry log names it
-        self._stream: Callable[[], Iterator[Any]]
-        if naiveRetry:
-            slide10 = naive.retryOnFailure(maxAttempts=maxAttempts, delaySeconds=0)
-
-            def restart(owner: object) -> Iterator[Any]:
-                return stream()
-
-            retried = slide10(restart)
-            self._stream = lambda: retried(self)
-        else:
-            self._stream = retryOnFailure(maxAttempts=maxAttempts, sleep=sleep)(stream)
-
-    def stream(self) -> Iterator[Any]:
-        return self._stream()
+    title = f"Own time per record, by stage, run {run.run}{partial}"
+    return plotLatencyPercentiles(run.stageMetrics, title=title)

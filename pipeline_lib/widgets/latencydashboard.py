@@ -7,7 +7,8 @@ each input record takes. The cost is charged to a **simulated clock** that the
 measuring reads, not spent for real, so the numbers are the same on every machine and
 every run, and a slider move redraws at once. Each record costs the slider's value
 times a seeded log-normal factor (median 1, so p95 ≈ 2.3× and p99 ≈ 3.2× the cost):
-percentiles have a tail, as real ones do.
+percentiles have a tail, as real ones do. The widget says so where the numbers are read,
+and shows every time in µs, the sliders' unit.
 
 The bottleneck is the stage with the most *own* time (``StageMetrics.ownSeconds``):
 ``@measuredStage`` subtracts the time a stage waits on its input, so a slow stage
@@ -39,9 +40,10 @@ from ..plotting import plotLatencyPercentiles
 from ..sinks import ListSink
 from ..sources import SensorSource
 from ..stages import Normalizer, ThresholdFilter, WindowAverage
-from .kit import capturedLog, closeTree, showFigure
+from ..testing import FakeClock
+from .kit import ShownAsRoot, capturedLog, closeTree, showFigure
 
-__all__ = ["DEFAULT_COSTS_US", "LatencyDashboard", "SimulatedClock"]
+__all__ = ["COST_SPREAD", "DEFAULT_COSTS_US", "MAX_COST_US", "LatencyDashboard"]
 
 logger = logging.getLogger("pipeline_lib")
 
@@ -50,28 +52,15 @@ DEFAULT_COSTS_US = {"ThresholdFilter": 5, "Normalizer": 40, "WindowAverage": 15}
 MAX_COST_US = 200
 RECORDS_MIN, RECORDS_MAX, RECORDS_STEP = 1_000, 10_000, 1_000
 COST_SPREAD = 0.5  # sigma of the log-normal factor on each record's cost
+#: Shown in the widget, where the percentiles are read: why p95 is not the slider's value.
+SPREAD_NOTE = (
+    "<i>Each record's cost is the slider's value times a random factor with median 1 "
+    "(log-normal), as real per-record times have a tail: p50 is near the slider, p95 about "
+    "2.3× and p99 about 3.2× it. Everything here is in µs.</i>"
+)
 
 
-class SimulatedClock:
-    """A clock that moves only when told to: ``now()`` in seconds, ``advance(seconds)``.
-
-    >>> clock = SimulatedClock()
-    >>> clock.advance(0.25)
-    >>> clock.now()
-    0.25
-    """
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def now(self) -> float:
-        return self.seconds
-
-    def advance(self, seconds: float) -> None:
-        self.seconds += seconds
-
-
-class LatencyDashboard:
+class LatencyDashboard(ShownAsRoot):
     """Sliders for each stage's cost and the record count; percentiles and the bottleneck.
 
     ``LatencyDashboard(records=2000, seed=0, costs=None, *, renderPngs=True)``; ``costs``
@@ -107,11 +96,6 @@ class LatencyDashboard:
     def __repr__(self) -> str:
         costs = ", ".join(f"{name}={slider.value}" for name, slider in self.costs.items())
         return f"LatencyDashboard(records={self.records.value}, costsUs=({costs}))"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.root._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)  # short and stable, for nbval and plain consoles
-        return bundle
 
     def _buildControls(self, records: int, costs: Mapping[str, int]) -> None:
         unknown = set(costs) - set(DEFAULT_COSTS_US)
@@ -153,6 +137,7 @@ class LatencyDashboard:
         return widgets.VBox(
             [
                 widgets.HTML("<b>LatencyDashboard</b>: µs of work per record, by stage"),
+                widgets.HTML(SPREAD_NOTE),
                 *self.costs.values(),
                 self.records,
                 self.summary,
@@ -174,7 +159,7 @@ class LatencyDashboard:
         self.bottleneck = slowest.stageName if slowest.ownSeconds > 0 else None
         self.runs += 1
         self.figure = plotLatencyPercentiles(
-            self.metrics, title="Own time per record, by stage (simulated clock)"
+            self.metrics, title="Own time per record, by stage (simulated clock)", unit="µs"
         )
         if self.renderPngs:
             showFigure(self.figure, self.plot)
@@ -186,7 +171,7 @@ class LatencyDashboard:
         closeTree(self.root)
 
     def _measure(self) -> dict[str, StageMetrics]:
-        clock = SimulatedClock()
+        clock = FakeClock()
         stages = [
             _CostlyStage(stage, self.costs[name].value, clock, random.Random(f"{self.seed}-{name}"))
             for name, stage in (
@@ -204,8 +189,8 @@ class LatencyDashboard:
     def _summaryHtml(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(name)}</td><td>{m.recordsIn}</td><td>{m.recordsOut}</td>"
-            f"<td>{m.percentileMs(50):.3f}</td><td>{m.percentileMs(95):.3f}</td>"
-            f"<td>{m.percentileMs(99):.3f}</td><td>{m.ownSeconds * 1000:.1f}</td></tr>"
+            f"<td>{m.percentileMs(50) * 1000:.1f}</td><td>{m.percentileMs(95) * 1000:.1f}</td>"
+            f"<td>{m.percentileMs(99) * 1000:.1f}</td><td>{m.ownSeconds * 1e6:,.0f}</td></tr>"
             for name, m in self.metrics.items()
         )
         if self.bottleneck is None:
@@ -218,15 +203,15 @@ class LatencyDashboard:
             )
         return (
             f"<div class='latencydashboard-summary'>{verdict}<table>"
-            "<tr><th>stage</th><th>in</th><th>out</th><th>p50 ms</th><th>p95 ms</th>"
-            f"<th>p99 ms</th><th>own ms</th></tr>{rows}</table></div>"
+            "<tr><th>stage</th><th>in</th><th>out</th><th>p50 µs</th><th>p95 µs</th>"
+            f"<th>p99 µs</th><th>own µs (total)</th></tr>{rows}</table></div>"
         )
 
 
 class _CostlyStage:
     """A stage measured on a simulated clock, charged ``costUs`` (× a random factor) per input."""
 
-    def __init__(self, stage: Any, costUs: int, clock: SimulatedClock, rng: random.Random) -> None:
+    def __init__(self, stage: Any, costUs: int, clock: FakeClock, rng: random.Random) -> None:
         self.component = stage
         self.costSeconds = costUs / 1e6
         self.clock = clock
@@ -237,7 +222,7 @@ class _CostlyStage:
             return iter(owner.component.process(owner._charged(inputStream)))
 
         # sampleEvery=1: every record timed, so the percentiles are exact, not estimates.
-        self._process = measuredStage(name, sampleEvery=1, clock=clock.now)(process)
+        self._process = measuredStage(name, sampleEvery=1, clock=clock)(process)
         self.metrics = StageMetrics(name)  # replaced by the run's when process() is called
 
     def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
@@ -247,7 +232,7 @@ class _CostlyStage:
 
     def _charged(self, inputStream: Iterator[Any]) -> Iterator[Any]:
         """The input, each record advancing the clock by its cost: the stage's own time."""
-        advance, cost, factor = self.clock.advance, self.costSeconds, self.rng.lognormvariate
+        advance, cost, factor = self.clock.spend, self.costSeconds, self.rng.lognormvariate
         for record in inputStream:
             advance(cost * factor(0.0, COST_SPREAD))
             yield record

@@ -37,11 +37,29 @@ class ResumableHubReadings(HubReadings):
                 yield SensorReading(*row)
 
 
+class RowidHubReadings(HubReadings):
+    """Right, written differently: skip by rowid in a WHERE clause (rowids run 1..n here)."""
+
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        query = "SELECT sensorId, timestamp, value FROM readings WHERE rowid > ? ORDER BY rowid"
+        with self.pool.connection() as conn:
+            yield from (SensorReading(*row) for row in conn.execute(query, (resumeAfter,)))
+
+
 class SkippingHubReadings(HubReadings):
-    """Correct, though it reads the skipped rows: the check accepts it."""
+    """Right records, but skipped in Python: every skipped row is still read."""
 
     def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
         yield from itertools.islice(HubReadings.stream(self), resumeAfter, None)
+
+
+class SlicedHubReadings(HubReadings):
+    """Skipped in Python too: fetchall() and a slice."""
+
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        with self.pool.connection() as conn:
+            rows = conn.execute(QUERY).fetchall()
+        yield from (SensorReading(*row) for row in rows[resumeAfter:])
 
 
 class IgnoresResumeAfter(HubReadings):
@@ -68,7 +86,7 @@ class NoStream:
         self.pool = pool
 
 
-@pytest.mark.parametrize("answer", [ResumableHubReadings, SkippingHubReadings])
+@pytest.mark.parametrize("answer", [ResumableHubReadings, RowidHubReadings])
 def test_a_source_that_resumes_correctly_passes(answer: type) -> None:
     verdict = checkResumableSource(answer)
     assert verdict, verdict
@@ -76,21 +94,30 @@ def test_a_source_that_resumes_correctly_passes(answer: type) -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "expected"),
+    ("answer", "expected", "hint"),
     [
-        (HubReadings, "takes no resumeAfter keyword"),
-        (IgnoresResumeAfter, "stream(resumeAfter=1) gave 200 readings, expected the 199"),
-        (OffByOne, "stream(resumeAfter=1) gave 200 readings"),
-        (LeaksItsConnection, "PoolExhausted"),
-        (NoStream, "NoStream(pool) has no stream() method"),
-        (object, "your code raised TypeError"),
+        (HubReadings, "takes no resumeAfter keyword", "give stream that keyword"),
+        (
+            IgnoresResumeAfter,
+            "stream(resumeAfter=73) gave 200 readings, all of them",
+            "change what",
+        ),
+        (OffByOne, "starting at reading 72 instead of 73", "the next one to deliver is reading k"),
+        (LeaksItsConnection, "after stream() ended, 1 of 2 connections", "with block"),
+        (SkippingHubReadings, "read 200 rows from the database to deliver 127", "islice"),
+        (SlicedHubReadings, "read 200 rows from the database to deliver 127", "fetchall"),
+        (NoStream, "NoStream(pool) has no stream() method", "leave out the rows"),
+        (object, "your code raised TypeError", "leave out the rows"),
     ],
 )
-def test_a_source_that_does_not_resume_fails_with_the_reason(answer: Any, expected: str) -> None:
+def test_a_source_that_does_not_resume_fails_with_the_reason(
+    answer: Any, expected: str, hint: str
+) -> None:
     verdict = checkResumableSource(answer)
     assert not verdict
-    assert expected in str(verdict), str(verdict)
-    assert "OFFSET" in str(verdict)  # the hint
+    assert expected in verdict.message, str(verdict)
+    assert hint in verdict.hint, str(verdict)
+    assert "OFFSET" not in verdict.hint  # the first hint points at the idea, not the answer
 
 
 # -- exercise 2: retryOn -----------------------------------------------------------------
@@ -107,25 +134,50 @@ def test_a_predicate_that_tells_locked_from_missing_passes() -> None:
     assert verdict, verdict
 
 
+def messageSaysLocked(error: BaseException) -> bool:
+    """Right, written differently: the errno family by hand, and the lock by its message."""
+    if isinstance(error, sqlite3.OperationalError):
+        return str(error).startswith("database is locked")
+    return isinstance(error, (ConnectionError, TimeoutError))
+
+
+def test_a_predicate_written_differently_passes() -> None:
+    verdict = checkRetryOn(messageSaysLocked)
+    assert verdict, verdict
+
+
 @pytest.mark.parametrize(
-    ("answer", "expected"),
+    ("answer", "expected", "hint"),
     [
-        (OSError, "it retries FileNotFoundError"),
-        (isTransientOSError, "it does not retry OperationalError('database is locked')"),
+        (OSError, "it retries FileNotFoundError", "refused permission"),  # slide 10's choice
+        (
+            isTransientOSError,
+            "does not retry OperationalError('database is locked')",
+            "not an OSError",
+        ),
         (
             (ConnectionError, TimeoutError, sqlite3.OperationalError),
             "it retries OperationalError('no such table: readings')",
+            "differ only in their message",
         ),
-        (lambda error: True, "it retries FileNotFoundError"),
-        ("OSError", "RetryPolicy.retryOn must be"),
-        (lambda: True, "your code raised TypeError"),
+        (lambda error: True, "it retries FileNotFoundError", "malformed"),
+        (
+            lambda error: any(
+                error is known for known in HUB_ERRORS[:2] + HUB_ERRORS[3:4] + HUB_ERRORS[5:6]
+            ),
+            "a new 'database is locked' error was not retried",
+            "not by which object",
+        ),  # hard-coded: the four objects of the list
+        ("OSError", "RetryPolicy.retryOn must be", "waiting can change"),
+        (lambda: True, "your code raised TypeError", "waiting can change"),
     ],
 )
-def test_a_wrong_retry_on_fails_with_the_reason(answer: Any, expected: str) -> None:
+def test_a_wrong_retry_on_fails_with_the_reason(answer: Any, expected: str, hint: str) -> None:
     verdict = checkRetryOn(answer)
     assert not verdict
-    assert expected in str(verdict), str(verdict)
-    assert "predicate" in str(verdict)  # the hint
+    assert expected in verdict.message, str(verdict)
+    assert hint in verdict.hint, str(verdict)
+    assert "isTransientOSError" not in verdict.hint  # no answer in the hint
 
 
 def test_the_hub_errors_are_four_transient_and_four_permanent() -> None:
@@ -146,10 +198,19 @@ def test_a_policy_within_budget_that_outlasts_the_outage_passes() -> None:
     assert "33.8 to 45.0 s in total" in str(verdict)
 
 
+def test_a_policy_written_differently_passes() -> None:
+    # slower growth, more attempts, a lower cap, more jitter
+    other = RetryPolicy(
+        maxAttempts=9, delaySeconds=0.5, backoff=1.6, maxDelaySeconds=10.0, jitter=0.3
+    )
+    verdict = checkRetryBudget(other)
+    assert verdict, verdict
+
+
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        (RetryPolicy(), "the waits total 2.0 s"),  # the slide's defaults
+        (RetryPolicy(), "the waits total 2.0 s"),  # the slide's defaults: "equal waits"
         (
             RetryPolicy(maxAttempts=7, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=15.0),
             "jitter is 0.0",
@@ -177,6 +238,8 @@ def test_a_policy_over_budget_or_too_short_fails_with_the_reason(
     verdict = checkRetryBudget(answer)
     assert not verdict
     assert expected in str(verdict), str(verdict)
+    for answerGiven in ("backoff 2", "maxDelaySeconds 15", "jitter 0.2"):
+        assert answerGiven not in verdict.hint
 
 
 def test_a_policy_that_gives_up_before_the_hub_is_back_fails_in_the_real_run() -> None:

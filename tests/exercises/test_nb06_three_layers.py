@@ -2,107 +2,44 @@
 
 from __future__ import annotations
 
-import statistics
-from collections import deque
+import math
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
-from pipeline_lib import (
-    Normalizer,
-    PipelineConfig,
-    PositiveFloat,
-    SensorReading,
-    StageMetrics,
-    ThresholdFilter,
-    WindowAverage,
-    measuredStage,
-    retryOnFailure,
-)
-from pipeline_lib.exercises import (
-    checkBottleneckStage,
-    checkSensorBounds,
-    checkTwoFaultsOnce,
-)
+import pytest
+
+from pipeline_lib import PipelineConfig, PositiveFloat, retryOnFailure
+from pipeline_lib.exercises import checkSensorBounds, checkTwoFaultsOnce
 from pipeline_lib.naive import retryOnFailure as naiveRetryOnFailure
+from pipeline_lib.validators import FiniteFloat, Validator
 
-# -- exercise 1: a fourth measured stage, and the bottleneck -----------------------------
-
-
-class MeasuredFilter(ThresholdFilter):
-    @measuredStage("ThresholdFilter")
-    def process(self, inputStream: Iterator[SensorReading]) -> Iterator[SensorReading]:
-        return super().process(inputStream)
+# -- exercise 1: bounds the sensors can have --------------------------------------------
 
 
-class MeasuredNormalizer(Normalizer):
-    @measuredStage("Normalizer")
-    def process(self, inputStream: Iterator[SensorReading]) -> Iterator[SensorReading]:
-        return super().process(inputStream)
+class SensorBound(FiniteFloat):
+    """The solution's: the base class's checks, then the sensors' range."""
+
+    def validate(self, value: Any) -> float:
+        value = super().validate(value)
+        if not 0.0 <= value <= 100.0:
+            raise ValueError(f"{self.qualifiedName} must be in [0.0, 100.0], got {value!r}")
+        return value
 
 
-class MeasuredWindow(WindowAverage):
-    @measuredStage("WindowAverage")
-    def process(self, inputStream: Iterator[SensorReading]) -> Iterator[SensorReading]:
-        return super().process(inputStream)
+class OwnChecksBound(Validator[float]):
+    """Right, written differently: its own type and finiteness checks, no FiniteFloat."""
+
+    def validate(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{self.qualifiedName} must be a number, got {value!r}")
+        if math.isnan(value) or value < 0 or value > 100:
+            raise ValueError(f"{self.qualifiedName} must be within 0..100, got {value!r}")
+        return float(value)
 
 
-class MedianSmoother:
-    def process(self, inputStream: Iterator[SensorReading]) -> Iterator[SensorReading]:
-        windows: dict[str, deque[float]] = {}
-        for reading in inputStream:
-            window = windows.setdefault(reading.sensorId, deque(maxlen=25))
-            window.append(reading.value)
-            yield replace(reading, value=statistics.median(window))
+class SlideBound(PositiveFloat):
+    """The slide's base class with the upper end added: refuses 0.0."""
 
-
-class MeasuredMedian(MedianSmoother):
-    @measuredStage("MedianSmoother")
-    def process(self, inputStream: Iterator[SensorReading]) -> Iterator[SensorReading]:
-        return super().process(inputStream)
-
-
-def threeStages() -> list[Any]:
-    return [MeasuredFilter(20.0, 80.0), MeasuredNormalizer(20.0, 80.0), MeasuredWindow(5)]
-
-
-def mostOwnTime(metrics: dict[str, StageMetrics]) -> str:
-    return max(metrics, key=lambda name: metrics[name].ownSeconds)
-
-
-def test_four_measured_stages_and_the_most_own_time_pass() -> None:
-    verdict = checkBottleneckStage(lambda: [*threeStages(), MeasuredMedian()], mostOwnTime)
-    assert verdict, verdict
-    assert "MedianSmoother" in str(verdict)
-
-
-def test_three_stages_are_not_four() -> None:
-    verdict = checkBottleneckStage(threeStages, mostOwnTime)
-    assert not verdict and "returned 3 stages" in str(verdict)
-
-
-def test_an_unmeasured_fourth_stage_is_named() -> None:
-    verdict = checkBottleneckStage(lambda: [*threeStages(), MedianSmoother()], mostOwnTime)
-    assert not verdict and "3 measured stages" in str(verdict)
-
-
-def test_the_highest_mean_latency_is_not_the_bottleneck() -> None:
-    def slowestPerRecord(metrics: dict[str, StageMetrics]) -> str:
-        return max(metrics, key=lambda name: metrics[name].meanLatencyMs)
-
-    verdict = checkBottleneckStage(lambda: [*threeStages(), MeasuredMedian()], slowestPerRecord)
-    assert not verdict and "'Busy' spends the most own time" in str(verdict)
-
-
-def test_a_bottleneck_function_that_raises_gets_a_verdict() -> None:
-    verdict = checkBottleneckStage(lambda: [*threeStages(), MeasuredMedian()], lambda m: 1 / 0)
-    assert not verdict and "ZeroDivisionError" in str(verdict)
-
-
-# -- exercise 2: the pipeline file rejects a bad config ---------------------------------
-
-
-class SensorBound(PositiveFloat):
     def validate(self, value: Any) -> float:
         value = super().validate(value)
         if value > 100.0:
@@ -110,37 +47,120 @@ class SensorBound(PositiveFloat):
         return value
 
 
-class IngestConfig(PipelineConfig):
-    filterMin = SensorBound()
-    filterMax = SensorBound()
+class NoLowerEnd(FiniteFloat):
+    def validate(self, value: Any) -> float:
+        value = super().validate(value)
+        if value > 100.0:
+            raise ValueError(f"{self.qualifiedName} must be <= 100.0, got {value!r}")
+        return value
 
 
-def test_bounds_above_the_sensor_range_are_refused_in_files_and_assignments() -> None:
-    verdict = checkSensorBounds(IngestConfig)
+class NoSuper(FiniteFloat):
+    """The range test alone: a word fails with a bare comparison error, NaN passes."""
+
+    def validate(self, value: Any) -> float:
+        if value < 0.0 or value > 100.0:
+            raise ValueError(f"{self.qualifiedName} must be in [0.0, 100.0], got {value!r}")
+        return value  # type: ignore[no-any-return]
+
+
+class NoSuperChained(FiniteFloat):
+    """The range test alone, chained: NaN is refused, but a word still is not named."""
+
+    def validate(self, value: Any) -> float:
+        if not 0.0 <= value <= 100.0:
+            raise ValueError(f"{self.qualifiedName} must be in [0.0, 100.0], got {value!r}")
+        return value  # type: ignore[no-any-return]
+
+
+class HardCodedTypo(FiniteFloat):
+    def validate(self, value: Any) -> float:
+        value = super().validate(value)
+        if value == 800.0:
+            raise ValueError(f"{self.qualifiedName} must not be 800.0, got {value!r}")
+        return value
+
+
+class TopExcluded(FiniteFloat):
+    def validate(self, value: Any) -> float:
+        value = super().validate(value)
+        if not 0.0 <= value < 100.0:
+            raise ValueError(f"{self.qualifiedName} must be in [0.0, 100.0), got {value!r}")
+        return value
+
+
+class Nameless(FiniteFloat):
+    def validate(self, value: Any) -> float:
+        value = super().validate(value)
+        if not 0.0 <= value <= 100.0:
+            raise ValueError("out of range")
+        return value
+
+
+def configWith(bound: type) -> type:
+    return type("IngestConfig", (PipelineConfig,), {"filterMin": bound(), "filterMax": bound()})
+
+
+@pytest.mark.parametrize("bound", [SensorBound, OwnChecksBound])
+def test_bounds_in_the_sensor_range_are_accepted_and_the_rest_refused(bound: type) -> None:
+    verdict = checkSensorBounds(configWith(bound))
     assert verdict, verdict
 
 
-def test_the_plain_config_accepts_the_typo() -> None:
-    verdict = checkSensorBounds(PipelineConfig)
-    assert not verdict and "accepted filterMax = 800.0" in str(verdict)
+@pytest.mark.parametrize(
+    ("answer", "expected", "hint"),
+    [
+        (PipelineConfig, "refused filterMin = 0.0", "slide 7's flaw"),  # the starter, unchanged
+        (configWith(SlideBound), "refused filterMin = 0.0", "build SensorBound on FiniteFloat"),
+        (configWith(NoLowerEnd), "accepted filterMin = -5.0", "lower end"),
+        (
+            configWith(NoSuper),
+            "assigning config.filterMin = 'hot' was refused with TypeError",
+            "super().validate",
+        ),
+        (configWith(NoSuperChained), "does not name the field", "super().validate"),
+        (configWith(HardCodedTypo), "accepted filterMax = 150.0", "not just the one typo"),
+        (
+            configWith(TopExcluded),
+            "refused filterMin = 0.0, filterMax = 100.0",
+            "refuse only what lies outside",
+        ),
+        (configWith(Nameless), "do not name IngestConfig.filterMax", "self.qualifiedName"),
+    ],
+)
+def test_a_wrong_bound_fails_with_a_hint_naming_the_mistake(
+    answer: Any, expected: str, hint: str
+) -> None:
+    verdict = checkSensorBounds(answer)
+    assert not verdict
+    assert expected in verdict.message, str(verdict)
+    assert hint in verdict.hint, str(verdict)
 
 
-def test_a_bound_that_refuses_100_itself_is_too_strict() -> None:
-    class Strict(PositiveFloat):
+def test_a_nan_bound_slipping_through_is_caught() -> None:
+    class NanSlips(FiniteFloat):
         def validate(self, value: Any) -> float:
-            value = super().validate(value)
-            if value >= 100.0:
-                raise ValueError(f"{self.qualifiedName} must be < 100.0, got {value!r}")
-            return value
+            if isinstance(value, str):
+                raise TypeError(f"{self.qualifiedName} must be numeric, got {value!r}")
+            if value < 0.0 or value > 100.0:
+                raise ValueError(f"{self.qualifiedName} must be in [0.0, 100.0], got {value!r}")
+            return float(value)
 
-    class StrictConfig(PipelineConfig):
-        filterMax = Strict()
-
-    verdict = checkSensorBounds(StrictConfig)
-    assert not verdict and "100.0" in str(verdict)
+    verdict = checkSensorBounds(configWith(NanSlips))
+    assert not verdict and "filterMax's validator accepted nan" in verdict.message
+    assert "super().validate" in verdict.hint
 
 
-# -- exercise 3: two transient faults, each record once ---------------------------------
+def test_a_bound_that_raises_something_else_is_reported_as_itself() -> None:
+    class Broken(FiniteFloat):
+        def validate(self, value: Any) -> float:
+            raise KeyError(value)
+
+    verdict = checkSensorBounds(configWith(Broken))
+    assert not verdict and "your code raised KeyError" in verdict.message
+
+
+# -- exercise 2: two transient faults, each record once ---------------------------------
 
 
 class ResilientHub:
@@ -169,14 +189,42 @@ def test_three_attempts_survive_two_faults_exactly_once() -> None:
     assert verdict, verdict
 
 
-def test_two_attempts_give_up_on_the_second_fault() -> None:
-    verdict = checkTwoFaultsOnce(ImpatientHub)
-    assert not verdict and "the run failed after 2 injected fault(s)" in str(verdict)
+class PassThroughHub(ResilientHub):
+    """No retry at all."""
+
+    def stream(self, resumeAfter: int = 0) -> Iterator[Any]:
+        return self.inner.stream(resumeAfter=resumeAfter)  # type: ignore[no-any-return]
 
 
-def test_the_slides_retry_survives_but_duplicates() -> None:
-    verdict = checkTwoFaultsOnce(RestartingHub)
-    assert not verdict and "210 records were delivered twice" in str(verdict)
+class ReReadingHub(ResilientHub):
+    """Right, written differently: no resumeAfter, so the engine re-reads and skips."""
+
+    @retryOnFailure(maxAttempts=4, delaySeconds=0.0)
+    def stream(self) -> Iterator[Any]:  # type: ignore[override]
+        return self.inner.stream()  # type: ignore[no-any-return]
+
+
+def test_a_hub_written_differently_passes() -> None:
+    verdict = checkTwoFaultsOnce(ReReadingHub)
+    assert verdict, verdict
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "hint"),
+    [
+        (ImpatientHub, "the run failed after 2 injected fault(s)", "the first one included"),
+        (RestartingHub, "210 records were delivered twice", "starts the stream again"),
+        (PassThroughHub, "the run failed after 1 injected fault(s)", "nothing retried"),
+    ],
+)
+def test_a_wrong_hub_fails_with_a_hint_naming_the_mistake(
+    answer: Any, expected: str, hint: str
+) -> None:
+    verdict = checkTwoFaultsOnce(answer)
+    assert not verdict
+    assert expected in verdict.message, str(verdict)
+    assert hint in verdict.hint, str(verdict)
+    assert "maxAttempts=3" not in verdict.hint  # the answer stays in solutions/
 
 
 def test_a_hub_without_stream_gets_a_verdict() -> None:

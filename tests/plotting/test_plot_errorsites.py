@@ -6,7 +6,7 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.patches import Rectangle
 
-from pipeline_lib.plotting import PALETTE, plotErrorSites
+from pipeline_lib.plotting import PALETTE, errorStack, plotErrorSites
 
 STACKS = {
     "no validation": ["your cell", "PipelineContext.run", "ListSink.consume", "Window.process"],
@@ -47,3 +47,32 @@ def test_notes_are_written_above_their_column_and_an_empty_mapping_is_refused() 
     assert "cause: an earlier cell" in {text.get_text() for text in figure.axes[0].texts}
     with pytest.raises(ValueError, match="at least one stack"):
         plotErrorSites({}, {})
+
+
+def test_errors_can_be_given_as_themselves_their_frames_read_outermost_first() -> None:
+    class Window:
+        def process(self) -> None:
+            raise ZeroDivisionError("division by zero")
+
+    def run() -> None:
+        Window().process()
+
+    try:
+        run()
+    except ZeroDivisionError as error:
+        caught = error
+    frames = errorStack(caught)
+    assert frames[-2:] == [
+        "test_errors_can_be_given_as_themselves_their_frames_read_outermost_first.<locals>.run",
+        "test_errors_can_be_given_as_themselves_their_frames_read_outermost_first.<locals>.Window.process",
+    ]
+    figure = plotErrorSites({"as an error": caught, "as names": frames}, {"as names": 0})
+    columns = [t.get_text() for t in figure.axes[0].texts]
+    assert columns.count(frames[-1]) == 2  # both columns show the same frames
+
+
+def test_module_level_code_is_named_your_cell() -> None:
+    namespace: dict[str, object] = {}
+    exec("try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    error = e\n", namespace)
+    assert errorStack(namespace["error"]) == ["your cell"]  # type: ignore[arg-type]
+    assert errorStack(namespace["error"], topLevel="script") == ["script"]  # type: ignore[arg-type]

@@ -49,7 +49,7 @@ def test_throughput_plot_shows_records_per_second(metrics: dict[str, StageMetric
     figure = plotThroughput(metrics, title="Which stage is the bottleneck?")
     axes = figure.axes[0]
     assert axes.get_title() == "Which stage is the bottleneck?"
-    assert axes.get_ylabel() == "throughput (records/s)"
+    assert axes.get_ylabel() == "input records per second of own time"
     assert [t.get_text() for t in axes.get_xticklabels()] == ["ThresholdFilter", "Normalizer"]
     assert [bar.get_height() for bar in axes.patches] == [m.throughputRps for m in metrics.values()]
     assert [bar.get_height() for bar in axes.patches] == pytest.approx(
@@ -82,3 +82,36 @@ def test_plots_refuse_empty_metrics_and_the_slides_metrics() -> None:
     naive = {"Slide": NaiveStageMetrics("Slide")}
     with pytest.raises(TypeError, match=r"metrics\['Slide'\] must be a StageMetrics"):
         plotLatencyPercentiles(naive)  # type: ignore[arg-type]
+
+
+def test_throughput_is_per_second_of_own_time_not_of_the_run() -> None:
+    """04's axis label: a fast stage before a slow one keeps its own rate, whatever the run took."""
+
+    from pipeline_lib import PipelineContext, measuredStage
+    from pipeline_lib.testing import FakeClock
+
+    clock = FakeClock()
+
+    def costly(name: str, seconds: float) -> object:
+        @measuredStage(name, clock=clock)
+        def process(self: object, inputStream: Iterator[int]) -> Iterator[int]:
+            for record in inputStream:
+                clock.spend(seconds)
+                yield record
+
+        return type(name, (), {"process": process})()
+
+    class Drain:
+        def consume(self, stream: Iterator[int]) -> None:
+            for _ in stream:
+                pass
+
+    class Numbers:
+        def stream(self) -> Iterator[int]:
+            yield from range(100)
+
+    with PipelineContext(Numbers(), pipelineId="rates") as ctx:
+        ctx.run(stages=[costly("Fast", 0.001), costly("Slow", 0.010)], sink=Drain())
+    bars = [bar.get_height() for bar in plotThroughput(ctx.metrics).axes[0].patches]
+    assert bars == pytest.approx([1000.0, 100.0])  # 1 / own cost, not 100 records / 1.1 s
+    assert clock() == pytest.approx(1.1)

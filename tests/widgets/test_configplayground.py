@@ -71,7 +71,7 @@ def test_a_refused_value_shows_the_descriptors_exact_message_and_keeps_the_confi
     assert verdict.errorType in ("TypeError", "ValueError")
     assert html.escape(verdict.message) in playground.verdictLabels[field].value
     assert playground.config == START and not playground.applied
-    assert "fix the refused values" in playground.current.value
+    assert "kept until every check passes" in playground.current.value
 
 
 def test_an_accepted_value_is_applied_through_the_descriptors_and_shown(
@@ -81,7 +81,7 @@ def test_an_accepted_value_is_applied_through_the_descriptors_and_shown(
     verdict = playground.verdicts["samplingRateHz"]
     assert verdict == FieldVerdict("samplingRateHz", 250, True, "accepted", stored=250.0)
     assert playground.config.samplingRateHz == 250.0  # stored as float, as the descriptor does
-    assert "(stored 250.0)" in playground.verdictLabels["samplingRateHz"].value
+    assert "stored 250.0" in playground.verdictLabels["samplingRateHz"].value
     assert "samplingRateHz=250.0" in playground.current.value and playground.applied
 
 
@@ -169,3 +169,29 @@ def test_for_any_text_the_verdict_is_what_assigning_to_a_real_config_says(
         assert playground.config == config  # applied exactly when the real assignment is
     finally:
         playground.close()
+
+
+def test_a_value_its_descriptor_accepts_is_not_called_stored_until_the_config_takes_it(
+    playground: ConfigPlayground,
+) -> None:
+    """03's claim: what the widget shows is what the config holds (issue 11.9)."""
+    playground.inputs["filterMin"].value = "90"  # fine alone, breaks filterMin < filterMax
+    label = playground.verdictLabels["filterMin"].value
+    assert playground.config.filterMin == 20.0 and not playground.applied
+    assert "stored 90.0" not in label
+    assert "would store 90.0" in label and "config keeps 20.0" in label
+    playground.inputs["filterMax"].value = "120"
+    assert playground.config.filterMin == 90.0 and playground.applied
+    assert "stored 90.0" in playground.verdictLabels["filterMin"].value
+
+
+def test_the_text_form_says_what_the_labels_say(playground: ConfigPlayground) -> None:
+    playground.inputs["windowSize"].value = "0"
+    playground.inputs["filterMin"].value = "90"
+    lines = playground.text().splitlines()
+    assert len(lines) == len(playground.inputs) + 2
+    for line, (name, label) in zip(lines, playground.verdictLabels.items(), strict=False):
+        assert line.startswith(name)
+        assert html.escape(playground.verdictText(name)) in label.value
+    assert lines[-1] == f"config = {playground.config!r} ({playground.configState()})"
+    assert "not applied" in lines[-1]

@@ -47,17 +47,19 @@ def test_the_lab_shows_itself_as_a_widget_with_a_short_text_form() -> None:
         bundle = lab._repr_mimebundle_()
         assert "application/vnd.jupyter.widget-view+json" in bundle
         assert bundle["text/plain"] == "FailureLab(poolSize=3, runs=0)"
-        assert bytes(lab.plot.value).startswith(b"\x89PNG")
-        assert bytes(lab.latencyPlot.value).startswith(b"\x89PNG")
-        assert "No run yet" in lab.summary.value
-        before = bytes(lab.latencyPlot.value)
+        assert "No run yet" in lab.summary.value  # a line, not two empty charts
+        assert lab.plot.layout.display == lab.latencyPlot.layout.display == "none"
+        assert "Try it" in lab.instructions.value and lab.instructions in lab.root.children
         clicks(lab, 1)
-        assert bytes(lab.latencyPlot.value) != before  # a Run redraws both PNGs
+        assert bytes(lab.plot.value).startswith(b"\x89PNG")  # a Run draws both PNGs
+        assert bytes(lab.latencyPlot.value).startswith(b"\x89PNG")
+        assert lab.plot.layout.display is None and lab.latencyPlot.layout.display is None
     finally:
         lab.close()
 
 
 def test_without_png_rendering_the_figures_are_still_built(lab: FailureLab) -> None:
+    clicks(lab, 1)
     assert lab.plot.value == b"" and lab.latencyPlot.value == b""
     assert lab.figure is not None and lab.latencyFigure is not None
 
@@ -127,8 +129,67 @@ def test_reset_releases_every_leaked_connection_and_starts_the_plot_over(
     assert lab.history == [] and lab.heldErrors == [] and lab.log == []
     assert lab.logOutput.outputs == () and lab.lastRun is None
     assert plotted(lab, "after each run") == []
+    (run,) = clicks(lab, 1)  # every setting is back as the lab was made: no fault
+    assert run.run == 1 and run.status == "completed" and run.connectionsInUse == 0
+    failIn(lab, "ThresholdFilter", "runWithoutCleanup")
     (run,) = clicks(lab, 1)
-    assert run.run == 1 and run.connectionsInUse == 1 and run.descriptorsHeld == 1
+    assert run.run == 2 and run.connectionsInUse == 1 and run.descriptorsHeld == 1
+
+
+def test_reset_restores_every_setting_as_the_lab_was_made(lab: FailureLab) -> None:
+    made = {name: getattr(lab, name).value for name in SETTINGS}
+    lab.where.value, lab.permanence.value, lab.maxAttempts.value = "source", "transient", 3
+    lab.runner.value, lab.trigger.value, lab.rate.value = "runWithoutCleanup", "rate", 0.05
+    lab.atRecord.value, lab.failTimes.value, lab.records.value = 7, 2, 1000
+    clicks(lab, 1)
+    lab.resetButton.click()
+    assert {name: getattr(lab, name).value for name in SETTINGS} == made
+    (run,) = clicks(lab, 1)
+    assert run.status == "completed" and run.retries == 0 and run.failAt == "nowhere"
+
+
+SETTINGS = ("where", "trigger", "atRecord", "rate", "permanence", "failTimes", "runner",
+            "maxAttempts", "records")  # fmt: skip
+
+
+def test_switching_to_the_context_after_naive_runs_says_why_it_cannot_start(
+    lab: FailureLab,
+) -> None:
+    failIn(lab, "ThresholdFilter", "runWithoutCleanup")
+    clicks(lab, 3)
+    lab.runner.value = "PipelineContext"
+    (run,) = clicks(lab, 1)
+    assert run.error is not None and run.error.startswith("PoolExhausted")
+    assert run.advice == "the earlier runWithoutCleanup runs still hold 3 connections: press Reset"
+    assert run.advice in lab.summary.value and f"  !! {run.advice}" in lab.log
+    assert (
+        lab.latencyFigure is None and "it failed before its first record" in lab.latencyNote.value
+    )
+    lab.resetButton.click()
+    failIn(lab, "ThresholdFilter", "PipelineContext")
+    runs = clicks(lab, 3)
+    assert [(r.status, r.connectionsInUse, r.descriptorsHeld, r.advice) for r in runs] == [
+        ("failed", 0, 0, "")
+    ] * 3
+
+
+def test_a_pool_exhausted_by_the_engine_alone_gives_no_advice_about_naive_runs() -> None:
+    lab = FailureLab(poolSize=1, records=100, renderPngs=False)
+    held = lab.pool.acquire("someone else")  # not the lab's naive runs
+    try:
+        (run,) = clicks(lab, 1)
+        assert run.error is not None and run.error.startswith("PoolExhausted")
+        assert run.advice == ""
+    finally:
+        lab.pool.release(held)
+        lab.close()
+
+
+def test_a_rate_fault_is_described_with_the_number_the_slider_shows(lab: FailureLab) -> None:
+    lab.where.value, lab.trigger.value = "source", "rate"
+    lab.rate.value = 0.010000000000000002  # a browser's echo of 0.01
+    clicks(lab, 1)
+    assert "rate 0.01 " in lab.log[0] and "0.0100000" not in " ".join(lab.log)
 
 
 def test_close_releases_the_pool_removes_the_database_and_closes_the_widgets() -> None:
@@ -172,16 +233,17 @@ def test_a_long_run_moves_the_progress_bar_as_it_reads(lab: FailureLab) -> None:
     lab.progress.observe(lambda change: seen.append(change["new"]), names="value")
     lab.records.value = 10_000
     clicks(lab, 1)
-    assert seen == [2000, 4000, 6000, 8000, 10_000]
+    assert seen[0] < 10_000 and seen == sorted(seen) and seen[-1] == 10_000
+    assert len(seen) <= 12  # paced by time (the command line's bar): not one per record
     assert lab.progress.max == 10_000
 
 
-def test_a_short_run_sets_the_progress_bar_once_to_what_was_read(lab: FailureLab) -> None:
+def test_a_short_run_leaves_the_progress_bar_at_what_was_read(lab: FailureLab) -> None:
     seen: list[int] = []
     lab.progress.observe(lambda change: seen.append(change["new"]), names="value")
     failIn(lab, "source", "PipelineContext", atRecord=30)
     clicks(lab, 1)
-    assert seen == [30]  # from 0 (already 0) straight to the records read
+    assert seen[-1] == lab.progress.value == 30 and len(seen) <= 3
 
 
 def test_controls_that_do_not_apply_are_disabled(lab: FailureLab) -> None:
@@ -353,18 +415,18 @@ def test_each_run_keeps_its_stages_metrics_and_plots_their_percentiles(lab: Fail
     assert "LabRun(run=1" in repr(run) and "stageMetrics" not in repr(run)
 
 
-def test_the_latency_plot_says_when_there_is_nothing_to_show(lab: FailureLab) -> None:
-    assert lab.latencyFigure is not None
-    assert [t.get_text() for t in lab.latencyFigure.axes[0].texts] == ["No run yet"]
+def test_the_latency_plot_says_in_a_line_when_there_is_nothing_to_show(lab: FailureLab) -> None:
+    assert lab.latencyFigure is None and lab.latencyNote.value == ""
     failIn(lab, "sink", "runWithoutCleanup", atRecord=3)  # the stages stay suspended
     (run,) = clicks(lab, 1)
     assert {m.outcome for m in run.stageMetrics.values()} == {"running"}
-    assert [t.get_text() for t in lab.latencyFigure.axes[0].texts] == [
-        "Run 1 timed no record: its stages were never closed"
-    ]
+    assert lab.latencyFigure is None and lab.latencyPlot.layout.display == "none"
+    assert "No latency chart for run 1" in lab.latencyNote.value
+    assert "left suspended, never closed" in lab.latencyNote.value
     lab.runner.value = "PipelineContext"  # the engine closes them: what they saw is reported
     (run,) = clicks(lab, 1)
     assert {m.outcome for m in run.stageMetrics.values()} == {"closed"}
+    assert lab.latencyFigure is not None and lab.latencyNote.value == ""
     assert lab.latencyFigure.axes[0].get_title().endswith("run 2")
 
 
@@ -379,3 +441,31 @@ def test_a_slider_value_echoed_back_rounded_does_not_rearm_a_healed_fault() -> N
     assert first.retries == 1
     assert second.retries == 0 and second.status == "completed"
     lab.close()
+
+
+def test_descriptors_held_are_exactly_one_per_connection_in_use_whatever_ran_before(
+    lab: FailureLab,
+) -> None:
+    failIn(lab, "ThresholdFilter", "PipelineContext")
+    clicks(lab, 2)  # managed: the pool keeps one idle connection open, which is not held
+    lab.runner.value = "runWithoutCleanup"
+    clicks(lab, 3)
+    runs = lab.history
+    assert [r.connectionsInUse for r in runs] == [0, 0, 1, 2, 3]
+    assert [r.descriptorsHeld for r in runs] == [r.connectionsInUse for r in runs]
+
+
+def test_following_the_printed_instructions_climbs_by_one_per_run_then_stays_flat() -> None:
+    lab = FailureLab(poolSize=4, records=1000, renderPngs=False)
+    try:
+        text = lab.instructions.value
+        assert "fail in: stage ThresholdFilter" in text and "runWithoutCleanup" in text
+        lab.where.value, lab.runner.value = "ThresholdFilter", "runWithoutCleanup"
+        climbing = [r.connectionsInUse for r in clicks(lab, 3)]
+        lab.resetButton.click()
+        assert lab.runner.value == "PipelineContext"  # "keep PipelineContext"
+        lab.where.value = "ThresholdFilter"
+        flat = [r.connectionsInUse for r in clicks(lab, 3)]
+        assert (climbing, flat) == ([1, 2, 3], [0, 0, 0])
+    finally:
+        lab.close()

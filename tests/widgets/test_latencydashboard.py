@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from pipeline_lib import StageMetrics
-from pipeline_lib.widgets.latencydashboard import DEFAULT_COSTS_US, LatencyDashboard, SimulatedClock
+from pipeline_lib.widgets.latencydashboard import DEFAULT_COSTS_US, LatencyDashboard
 
 STAGES = ["ThresholdFilter", "Normalizer", "WindowAverage"]
 
@@ -104,8 +104,23 @@ def test_the_figure_is_the_percentile_plot_of_the_measured_stages(
     assert [text.get_text() for text in axes.get_legend().get_texts()] == ["p50", "p95", "p99"]
     heights = [bar.get_height() for bar in axes.patches]
     p50s = heights[:3]  # the first series: each stage's p50
-    assert p50s == pytest.approx([dashboard.metrics[s].percentileMs(50) for s in STAGES])
+    assert p50s == pytest.approx([dashboard.metrics[s].percentileMs(50) * 1000 for s in STAGES])
     assert max(range(3), key=p50s.__getitem__) == STAGES.index("WindowAverage")
+
+
+def test_every_time_is_shown_in_the_sliders_unit_and_the_spread_is_said(
+    dashboard: LatencyDashboard,
+) -> None:
+    assert dashboard.figure is not None
+    assert dashboard.figure.axes[0].get_ylabel() == "own time per record (µs)"
+    assert all(slider.description.endswith("µs") for slider in dashboard.costs.values())
+    assert "p50 µs" in dashboard.summary.value and " ms" not in dashboard.summary.value
+    texts = " ".join(str(getattr(child, "value", "")) for child in dashboard.root.children)
+    assert "log-normal" in texts and "p95 about 2.3×" in texts
+    normalizer = dashboard.metrics["Normalizer"]  # it drops nothing: pure per-record cost
+    cost = dashboard.costs["Normalizer"].value / 1000  # ms
+    assert 2.0 < normalizer.percentileMs(95) / cost < 2.6  # the 2.3× the widget says
+    assert 2.8 < normalizer.percentileMs(99) / cost < 3.6
 
 
 def test_unknown_stage_costs_are_refused_with_the_stages_named() -> None:
@@ -121,11 +136,3 @@ def test_the_dashboard_prints_nothing_to_the_application_log(
     with caplog.at_level("INFO", logger="pipeline_lib"):
         dashboard.records.value = 2_000
     assert caplog.records == [] and capsys.readouterr() == ("", "")
-
-
-def test_the_simulated_clock_moves_only_when_advanced() -> None:
-    clock = SimulatedClock()
-    assert clock.now() == 0.0
-    clock.advance(2e-6)
-    clock.advance(3e-6)
-    assert clock.now() == pytest.approx(5e-6)
