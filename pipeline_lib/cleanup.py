@@ -30,9 +30,15 @@ __all__ = [
     "closeIterator",
     "describeError",
     "openComponent",
+    "ownsResource",
 ]
 
 logger = logging.getLogger("pipeline_lib")
+
+
+def ownsResource(component: object) -> bool:
+    """Whether the engine opens and closes ``component``: a context manager or ``close()``."""
+    return _isContextManager(component) or callable(getattr(component, "close", None))
 
 
 def _isContextManager(component: object) -> bool:

@@ -30,7 +30,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
-from .cleanup import describeError
 from .documents import UNREADABLE, describeTomlError, readDocument
 from .protocols import Stage
 from .sources import SensorSource
@@ -261,15 +260,14 @@ samplingRateHz=100.0)
 
 
 def _checkOne(field: Validator[Any], value: object, problems: list[str]) -> dict[str, Any]:
-    """``{name: stored value}`` if the field accepts ``value``; else ``{}``, problem listed."""
+    """``{name: stored value}`` if the field accepts ``value``; else ``{}``, problem listed.
+
+    Only a refusal (TypeError, ValueError) is a problem with the value; anything else a
+    validator raises is a bug in the validator, and propagates as itself.
+    """
     try:
         stored = field.validate(value)
     except (TypeError, ValueError) as error:
         problems.append(str(error))
-        return {}
-    except Exception as error:
-        problems.append(
-            f"{field.qualifiedName}: checking {shortRepr(value)} raised {describeError(error)}"
-        )
         return {}
     return {field.publicName: value if stored is None else stored}

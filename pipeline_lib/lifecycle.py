@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal
 
-from .cleanup import CleanupStack, describeError, openComponent
+from .cleanup import CleanupStack, describeError, openComponent, ownsResource
 from .observe import RunObservations, StageReport, observing
 from .protocols import ROLES, Role, Sink, Source, Stage
 from .tally import Tally
@@ -143,8 +143,9 @@ class PipelineContext:
 
         Components that own resources are opened first, in pipeline order; when the run
         ends, however it ends, the generators are closed (outermost first) and then the
-        components, in reverse order of opening. A component object may take only one
-        place in the pipeline (it would be opened twice); that is checked first.
+        components, in reverse order of opening. A component that owns a resource may
+        take only one place in the pipeline (it would be opened twice); that is checked
+        before anything is opened.
         """
         if self.status != "running":
             raise RuntimeError("PipelineContext.run() must be called inside its `with` block")
@@ -251,11 +252,13 @@ def _requireMethod(component: object, role: Role, where: str) -> None:
 
 
 def _refuseDuplicates(source: object, stages: list[Any], sink: object) -> None:
-    """Refuse a component object that takes two places: it would be opened twice."""
+    """Refuse a component that owns a resource and takes two places: it would be opened twice."""
     places: dict[int, list[str]] = {}
     components: dict[int, object] = {}
     named = [("source", source), *((f"stages[{i}]", s) for i, s in enumerate(stages))]
     for where, component in [*named, ("sink", sink)]:
+        if not ownsResource(component):
+            continue  # nothing to open: a plain stage may be reused (its metrics get #2)
         places.setdefault(id(component), []).append(where)
         components[id(component)] = component
     for key, roles in places.items():

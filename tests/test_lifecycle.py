@@ -370,10 +370,20 @@ def test_any_object_in_two_places_is_refused_before_anything_opens(
     assert ctx.status == "failed"
 
 
-def test_a_pooled_source_used_as_its_own_sink_place_is_named(database: Path) -> None:
+def test_a_plain_stage_may_take_two_places() -> None:
+    stage = ThresholdFilter(0.1, 1000.0)  # owns nothing: nothing is opened twice
+    sink = ListSink()
+    with PipelineContext(SensorSource(count=5)) as ctx:
+        ctx.run(stages=[stage, stage], sink=sink)
+    assert len(sink.records) == 5
+
+
+def test_a_stage_owning_a_resource_in_two_places_is_named_and_nothing_is_taken(
+    database: Path,
+) -> None:
     pool = ConnectionPool(database, size=1)
     source = SqliteSource(pool)
-    stage = ThresholdFilter(0.1, 1000.0)
+    stage = ManagedStage("b", [])
     with (
         pytest.raises(ValueError, match=r"is stages\[0\] and stages\[1\]"),
         PipelineContext(source) as ctx,
