@@ -154,40 +154,37 @@ class PipelineContext:
                 f"PipelineContext {self.pipelineId!r} runs once; open a new context per run"
             )
         self._ran = True
-        try:
+        try:  # one frame, so a traceback reads run -> consume -> process, as on the slides
             stages = list(stages)
             for index, stage in enumerate(stages):
                 _requireMethod(stage, "stage", f"stages[{index}]")
             _requireMethod(sink, "sink", "sink")
             _refuseDuplicates(self.source, stages, sink)
-            self._runAndClean(stages, sink)
+            cleanup = CleanupStack()
+            tally: Tally | None = None
+            try:
+                with observing() as self._observations:
+                    self._openComponents(cleanup, stages, sink)
+                    tally = Tally(self._chain(cleanup, stages))  # counting costs no Python step
+                    sink.consume(tally.stream)
+            except BaseException as error:
+                self.recordCount = tally.count if tally else 0
+                cleanup.unwind(error)
+                raise
+            self.recordCount = tally.count
+            self.sinkFinished = True
+            try:
+                cleanup.unwind()
+            except BaseException as error:
+                error.add_note(
+                    f"the sink {_name(sink)} had already finished ({self.recordCount} records): "
+                    "its output is written; the run failed afterwards, while closing"
+                )
+                raise
         except BaseException as error:
-            self._runError = error
+            self._runError = error  # failed, whatever the block does with the exception
             if self.clearFrames:
                 _clearFrames(error)
-            raise
-
-    def _runAndClean(self, stages: list[Any], sink: Any) -> None:
-        cleanup = CleanupStack()
-        tally: Tally | None = None
-        try:
-            with observing() as self._observations:
-                self._openComponents(cleanup, stages, sink)
-                tally = Tally(self._chain(cleanup, stages))  # counting costs no Python step
-                sink.consume(tally.stream)
-        except BaseException as error:
-            self.recordCount = tally.count if tally else 0
-            cleanup.unwind(error)
-            raise
-        self.recordCount = tally.count
-        self.sinkFinished = True
-        try:
-            cleanup.unwind()
-        except BaseException as error:
-            error.add_note(
-                f"the sink {_name(sink)} had already finished ({self.recordCount} records): "
-                "its output is written; the run failed afterwards, while closing"
-            )
             raise
 
     def _openComponents(self, cleanup: CleanupStack, stages: list[Any], sink: Any) -> None:
