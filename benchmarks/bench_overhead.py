@@ -4,9 +4,10 @@ Run with ``make bench``. It prints ratios from one run and never fails on timing
 machine may be shared; speed targets are read by people, not asserted by tests):
 
 (a) ``PipelineContext.run`` over trivial unmeasured stages vs the same bare generator
-    chain (target: at most 1.10);
+    chain (target, issue 16: at most 1.05);
 (b) every stage measured by ``pipeline_lib.measuredStage`` vs the slide's decorator
-    (``pipeline_lib.naive.measuredStage``) (target: at most 1.00), and both vs bare;
+    (``pipeline_lib.naive.measuredStage``): throughput ratio (target, issue 16: at least
+    1.5, i.e. the engine's time at most 0.67 of the slide's), and both vs bare;
 (c) peak traced memory (tracemalloc) of a measured run of 20k and of 400k records
     (target: no larger for 400k), beside the slide's list-based decorator.
 
@@ -195,11 +196,11 @@ def main() -> None:
     builtins = times["built-ins, context"] / times["built-ins, bare"]
     print(f"    ThresholdFilter + Normalizer over SensorReadings: {builtins:.3f}")
     extraNs = (times["context"] - bare) / RECORDS * 1e9
-    print(f"    target <= 1.10; run() adds {extraNs:.0f} ns/record (wall clock: noisy on a shared")
+    print(f"    target <= 1.05; run() adds {extraNs:.0f} ns/record (wall clock: noisy on a shared")
     print("    machine; bench_counting_instructions.py counts CPU instructions instead)")
     print(
-        "(b) engine @measuredStage / slide's @measuredStage: "
-        f"{times['measured'] / times['slide']:.3f}  (target <= 1.00)"
+        "(b) throughput, engine @measuredStage / slide's:    "
+        f"{times['slide'] / times['measured']:.3f}  (target >= 1.5)"
     )
     print(f"    engine @measuredStage / bare chain:              {times['measured'] / bare:.3f}")
     print(f"    slide's @measuredStage / bare chain:             {times['slide'] / bare:.3f}")

@@ -31,6 +31,8 @@ __all__ = [
     "describeError",
     "openComponent",
     "ownsResource",
+    "raiseCleanupFailures",
+    "recordCleanupFailure",
 ]
 
 logger = logging.getLogger("pipeline_lib")
@@ -97,23 +99,39 @@ class CleanupStack:
                 try:
                     callback(error)
                 except BaseException as cleanupError:  # every cleanup must run
-                    failures.append(cleanupError)
-                    if not labels:
-                        labels.append(label)
-                    logger.error("cleanup of %s failed: %s", label, describeError(cleanupError))
-                    if error is not None:
-                        error.add_note(f"while cleaning up {label}: {describeError(cleanupError)}")
+                    failures.append(recordCleanupFailure(cleanupError, label, error))
+                    labels.append(label)
         if shield.interrupted:
             if isinstance(error, KeyboardInterrupt):
                 error.add_note("another interrupt came during cleanup; cleanup finished first")
             else:
                 shield.raiseIfInterrupted()
         if error is None and failures:
-            first = failures[0]
-            first.add_note(f"raised while cleaning up {labels[0]}")
-            for later in failures[1:]:
-                first.add_note(f"another cleanup also failed: {describeError(later)}")
-            raise first
+            failures[0].add_note(f"raised while cleaning up {labels[0]}")
+            raiseCleanupFailures(failures)
+
+
+def recordCleanupFailure(
+    cleanupError: BaseException, label: str, error: BaseException | None
+) -> BaseException:
+    """Log a failed cleanup and, if a run is failing with ``error``, attach it as a note.
+
+    Shared by :class:`CleanupStack` and the async stack of ``asynclifecycle``, so both
+    say the same thing. Returns ``cleanupError``.
+    """
+    logger.error("cleanup of %s failed: %s", label, describeError(cleanupError))
+    if error is not None:
+        error.add_note(f"while cleaning up {label}: {describeError(cleanupError)}")
+    return cleanupError
+
+
+def raiseCleanupFailures(failures: list[BaseException]) -> None:
+    """After a successful run: raise the first cleanup failure, the later ones as notes."""
+    if failures:
+        first = failures[0]
+        for later in failures[1:]:
+            first.add_note(f"another cleanup also failed: {describeError(later)}")
+        raise first
 
 
 def openComponent(stack: CleanupStack, component: object, label: str) -> None:

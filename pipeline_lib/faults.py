@@ -17,9 +17,23 @@ the component owns, and passes ``resumeAfter`` through to a resumable source.
 >>> next(stream)
 Traceback (most recent call last):
 ...
-OSError: injected failure at record 2 of SensorSource (1 of 1)
+OSError: injected failure at record 2 of SensorSource (transient, 1 of 1)
 >>> len(list(flaky.stream()))   # the fault has healed: all 5 records
 5
+
+*Transient* (``times=n``) heals by itself, so a retry can succeed; *permanent*
+(``times=None``, the default) never heals, and the message says which:
+
+>>> next(failSource(SensorSource(count=5), Fault(atRecord=0)).stream())
+Traceback (most recent call last):
+...
+OSError: injected failure at record 0 of SensorSource (permanent)
+
+A fault does not keep the exceptions it raised: it counts them (``failures``) and keeps
+their messages (``messages``). Keeping the exceptions would keep their tracebacks, the
+frames those passed through and every generator those frames refer to, and so the very
+connections a leak demonstration wants to see released. To ask whether an exception
+came from a fault, use :meth:`Fault.failureNumber`.
 
 Record indexes count from 0 over the whole stream, so for a resumed source the first
 record yielded is record ``resumeAfter``.
@@ -35,9 +49,9 @@ at record 4, and then heals:
 ...         print(resumeAfter, "->", len(list(flaky.stream(resumeAfter=resumeAfter))))
 ...     except OSError as error:
 ...         print(resumeAfter, "->", error)
-0 -> injected failure at record 2 of SensorSource (1 of 3)
-2 -> injected failure at record 2 of SensorSource (2 of 3)
-2 -> injected failure at record 4 of SensorSource (3 of 3)
+0 -> injected failure at record 2 of SensorSource (transient, 1 of 3)
+2 -> injected failure at record 2 of SensorSource (transient, 2 of 3)
+2 -> injected failure at record 4 of SensorSource (transient, 3 of 3)
 4 -> 2
 """
 
@@ -64,6 +78,10 @@ __all__ = [
 ErrorSpec = type[BaseException] | BaseException | Callable[[str], BaseException]
 
 
+#: The attribute a fault marks its exceptions with: ``(fault's token, failure number)``.
+_MARK = "_pipelineLibFault"
+
+
 @dataclass
 class Fault:
     """When, how often and with what a wrapped component fails.
@@ -72,11 +90,14 @@ class Fault:
     - ``atRecords``: a schedule; the n-th failure happens when record ``atRecords[n]``
       is reached (``times`` defaults to its length: the fault heals after the last); or
     - ``rate``: fail each record with this probability (``random.Random(seed)``);
-    - ``times``: how many failures before the fault heals; ``None`` is permanent;
-    - ``error``: exception class (called with a message), instance (raised as is, so a
-      test can check identity), or any callable taking the message.
+    - ``times``: how many failures before the fault heals (*transient*); ``None``, the
+      default, never heals (*permanent*);
+    - ``error``: exception class (called with a message), or any callable taking the
+      message, or an instance (raised as is: *you* made it, so you keep it, and with it
+      the traceback of its latest raise; pass a class when a test counts resources).
 
-    ``raised`` keeps every exception raised, in order; ``failures`` counts them.
+    ``failures`` counts the exceptions raised and ``messages`` keeps their messages; the
+    exceptions themselves are not kept (see the module's docstring).
     """
 
     atRecord: int | None = None
@@ -84,8 +105,8 @@ class Fault:
     times: int | None = None
     error: ErrorSpec = OSError
     seed: int = 0
-    raised: list[BaseException] = field(default_factory=list, repr=False)
     atRecords: Sequence[int] | None = None
+    messages: list[str] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.atRecord is None and self.atRecords is None and not self.rate:
@@ -110,24 +131,58 @@ class Fault:
         if self.times is not None and self.times < 0:
             raise ValueError(f"Fault.times must be >= 0 or None, got {self.times!r}")
         self._rng = random.Random(self.seed)
+        self._token = object()  # identifies this fault's marks on the exceptions it raised
 
     @property
     def failures(self) -> int:
-        return len(self.raised)
+        """How many times this fault has failed so far."""
+        return len(self.messages)
+
+    @property
+    def transient(self) -> bool:
+        """True if the fault heals after ``times`` failures; False if it is permanent."""
+        return self.times is not None
 
     @property
     def healed(self) -> bool:
         """True once a transient fault has failed ``times`` times."""
         return self.times is not None and self.failures >= self.times
 
+    def failureNumber(self, error: BaseException) -> int | None:
+        """Which failure of this fault raised ``error`` (1 for the first), or ``None``.
+
+        ``None`` means this fault did not raise it: it is another fault's error, or one
+        wrapped or replaced on the way to the caller. The fault marks each exception it
+        raises instead of keeping it, so asking costs no leak.
+
+        >>> from pipeline_lib import SensorSource
+        >>> fault = Fault(atRecords=(0, 0))
+        >>> errors = []
+        >>> for _ in range(2):
+        ...     try:
+        ...         next(failSource(SensorSource(count=3), fault).stream())
+        ...     except OSError as error:
+        ...         errors.append(error)
+        >>> [fault.failureNumber(error) for error in errors], fault.failureNumber(OSError())
+        ([1, 2], None)
+        """
+        mark = getattr(error, _MARK, None)
+        if isinstance(mark, tuple) and len(mark) == 2 and mark[0] is self._token:
+            return int(mark[1])
+        return None
+
+    @property
+    def lastMessage(self) -> str | None:
+        """The message of the latest failure, or ``None`` before the first."""
+        return self.messages[-1] if self.messages else None
+
     def check(self, index: int, where: str) -> None:
         """Raise the fault's error if record ``index`` of ``where`` is a failure point."""
-        if self.healed:
-            return
-        if self._hits(index):
-            error = self._makeError(f"injected failure at record {index} of {where}")
-            self.raised.append(error)
-            raise error
+        if not self.healed and self._hits(index):
+            # Raised straight from the call: a local variable holding the exception here
+            # would be a reference cycle (exception -> traceback -> this frame -> exception)
+            # that only the cycle collector could free.
+            raise self._nextError(f"injected failure at record {index} of {where}")
 
     def _hits(self, index: int) -> bool:
         if self.atRecord is not None:
@@ -136,11 +191,17 @@ class Fault:
             return self.failures < len(self.atRecords) and index == self.atRecords[self.failures]
         return self._rng.random() < self.rate
 
-    def _makeError(self, message: str) -> BaseException:
+    def _nextError(self, message: str) -> BaseException:
+        """The next failure's exception, counted and marked (not kept)."""
+        number = self.failures + 1
         if isinstance(self.error, BaseException):
-            return self.error
-        total = "permanent" if self.times is None else f"{self.failures + 1} of {self.times}"
-        return self.error(f"{message} ({total})")
+            error = self.error.with_traceback(None)  # a fresh traceback for each raise
+        else:
+            how = "permanent" if self.times is None else f"transient, {number} of {self.times}"
+            error = self.error(f"{message} ({how})")
+        setattr(error, _MARK, (self._token, number))
+        self.messages.append(str(error))
+        return error
 
 
 class _Faulty(ComponentWrapper):

@@ -12,6 +12,9 @@ inside the stage's ``next()`` minus the upstream time spent during it. Time afte
 source, sink or neighbour is nobody else's stage time. Measured stages compose: the
 stages' own times plus the source's and the sink's add up to the run's time (less
 about a microsecond of measuring per timed record, which is counted as the stage's).
+A ``process`` that returns a list (or any iterable) rather than being a generator works
+too: it does its work when called, so that call's own time is the stage's
+(``callSeconds``) and the records it returns cost next to nothing each.
 
 **Sampling.** Counts (``recordsIn``, ``recordsOut``) are always exact. Timing goes in
 rounds of 256 timed records, and the first round times every record. When a round's
@@ -91,6 +94,9 @@ class StageMetrics:
         self.histogram = LatencyHistogram(minValue=1e-9, maxValue=1e6)
         #: Own time of the final ``next()`` that found the stage exhausted (no record).
         self.tailSeconds = 0.0
+        #: Own time of the ``process()`` call itself: all of a stage's time when it
+        #: returns a list instead of being a generator.
+        self.callSeconds = 0.0
         #: ``"created"``, ``"running"``, ``"exhausted"``, ``"closed"`` (early) or ``"failed"``.
         self.outcome = "created"
         #: ``"ValueError: boom"`` when the stage failed, else ``None``.
@@ -107,7 +113,7 @@ class StageMetrics:
     @property
     def ownSeconds(self) -> float:
         """The stage's own time in seconds (estimated from the timed records when sampled)."""
-        return self.histogram.mean * self.recordsOut + self.tailSeconds
+        return self.histogram.mean * self.recordsOut + self.tailSeconds + self.callSeconds
 
     @property
     def throughputRps(self) -> float:
@@ -148,10 +154,14 @@ def measuredStage(
     order; outside one, the summary is logged (INFO) when the stream ends. Either way the
     newest metrics are ``YourStage.process.lastMetrics``.
     """
-    if not isinstance(stageName, str) or not stageName:
-        raise TypeError(f"measuredStage.stageName must be a non-empty str, got {stageName!r}")
-    if isinstance(sampleEvery, bool) or not isinstance(sampleEvery, int) or sampleEvery < 1:
-        raise ValueError(f"measuredStage.sampleEvery must be an int >= 1, got {sampleEvery!r}")
+    if not isinstance(stageName, str):
+        raise TypeError(f"measuredStage.stageName must be a str, got {stageName!r}")
+    if not stageName:
+        raise ValueError("measuredStage.stageName must be a non-empty name, got ''")
+    if isinstance(sampleEvery, bool) or not isinstance(sampleEvery, int):
+        raise TypeError(f"measuredStage.sampleEvery must be an int, got {sampleEvery!r}")
+    if sampleEvery < 1:
+        raise ValueError(f"measuredStage.sampleEvery must be >= 1, got {sampleEvery}")
     if not callable(clock):
         raise TypeError(f"measuredStage.clock must be callable (returning seconds), got {clock!r}")
 
@@ -168,7 +178,7 @@ def measuredStage(
             tally = Tally(inputStream)
             timer = _StageTimer(metrics, clock, tally, logSummary=observations is None)
             segments = timer.inputSegments(tally.stream)
-            inner = processMethod(self, chain.from_iterable(segments))
+            inner = timer.call(processMethod, self, chain.from_iterable(segments))
             return timer.outputs(inner, closeAfter=segments)
 
         wrapper.__dict__["lastMetrics"] = None
@@ -180,12 +190,30 @@ def measuredStage(
 class _StageTimer:
     """The measuring machinery of one ``process()`` call: an input side and an output side.
 
-    The sides share ``timing`` and ``upstream``. While ``timing`` is on, the input side
-    times every upstream ``next()`` and adds it to ``upstream``, and the output side
-    times the stage's ``next()`` calls. Only the input side turns ``timing`` on (at the
-    end of an untimed gap); only the output side turns it off (after timing a record,
-    in a sampled round). So whenever the output side times a record, every upstream
-    fetch made during it was timed too, and its subtraction is exact.
+    The input side is the iterator the stage reads from; the output side is the iterator
+    the consumer reads from. The stage runs only inside the output side's ``next()``,
+    and the input side runs only inside the stage, so the two sides never run at the
+    same time: each reads what the other wrote while it was suspended. They talk
+    through three fields, each written by one side only:
+
+    ====================  ===========  ==================================  =========================
+    field                 written by   when                                read by, to decide
+    ====================  ===========  ==================================  =========================
+    ``requestedTimings``  input side   +1 when an untimed gap ends         output side, after each
+                                       (starts at 1: round 1 times all)    ``yield``: time the next?
+    ``finishedTimings``   output side  := ``requestedTimings`` once it     input side: stop timing
+                                       timed a record, in sampled rounds   and draw the next gap
+    ``upstreamSeconds``   input side   + each timed fetch's duration       output side: to subtract
+    ====================  ===========  ==================================  =========================
+
+    Timing is on while ``requestedTimings != finishedTimings``: then the input side
+    times every fetch and the output side times every ``next()`` on the stage. It goes
+    on only at the input side's initiative (when a gap ends, at C speed inside the
+    stage's ``next()``, which is therefore not timed) and off only at the output
+    side's (after it timed a whole ``next()``). So whenever the output side times a
+    record, every upstream fetch made during it was timed too, and its subtraction is
+    exact. In a round that times every record the output side never finishes, and
+    both sides time everything.
     """
 
     __slots__ = (
@@ -195,10 +223,11 @@ class _StageTimer:
         "_tally",
         "_weights",
         "clock",
+        "finishedTimings",
         "logSummary",
         "metrics",
-        "timing",
-        "upstream",
+        "requestedTimings",
+        "upstreamSeconds",
     )
 
     def __init__(
@@ -208,34 +237,55 @@ class _StageTimer:
         self._tally = tally  # counts the records the stage takes in, at C speed
         self.clock = clock
         self.logSummary = logSummary
-        self.timing = True  # the first round times every record
-        self.upstream = 0.0
-        self._sampled = False  # is the current round sampled?
+        self.requestedTimings = 1  # the first round times every record...
+        self.finishedTimings = 0  # ...so timing starts on
+        self.upstreamSeconds = 0.0
+        self._sampled = False  # is the current round sampled? (the output side's to decide)
         self._latencies: list[float] = []  # the current round's timed records, in seconds
         self._weights: list[int] = []  # how many output records each of them stands for
         self._random = random.Random(metrics.stageName)
 
+    def call(
+        self, processMethod: ProcessMethod[S, R], stage: S, stream: Iterator[Any]
+    ) -> Iterator[R]:
+        """Call ``process``; return an iterator over what it returns (any iterable will do).
+
+        A generator does its work later, inside ``next()``; a ``process`` that returns a
+        list did it all now, so the call's own time is counted too (``callSeconds``).
+        """
+        upstream, start = self.upstreamSeconds, self.clock()
+        result = processMethod(stage, stream)
+        ownTime = self.clock() - start - (self.upstreamSeconds - upstream)
+        self.metrics.callSeconds = max(0.0, ownTime)
+        try:
+            return iter(result)
+        except TypeError:
+            raise TypeError(
+                f"measuredStage({self.metrics.stageName!r}): process() must return an "
+                f"iterable of records (a generator, a list...), got {result!r}"
+            ) from None
+
     # -- the input side: what the stage iterates over ----------------------------------
 
     def inputSegments(self, stream: Iterator[Any]) -> Iterator[Iterable[Any]]:
-        """Untimed gaps (pulled at C speed by ``chain``), each followed by timed fetches."""
+        """Timed fetches while timing is on, then an untimed gap (pulled at C speed by chain)."""
         clock, gaps = self.clock, list[int]()
         while True:
-            if self._sampled:
-                gaps = gaps or self._drawGaps()
-                gap = gaps.pop()
-                if gap:
-                    yield islice(stream, gap)
-            self.timing = True  # asks the output side to time its next record
-            while self.timing:  # until it has (in a sampled round), or for ever
+            while self.requestedTimings != self.finishedTimings:
                 start = clock()
                 try:
                     record = next(stream)
                 except StopIteration:
                     return
                 finally:
-                    self.upstream += clock() - start
+                    self.upstreamSeconds += clock() - start
                 yield (record,)
+            # The output side has timed its record: skip a random gap, then ask again.
+            gaps = gaps or self._drawGaps()
+            gap = gaps.pop()
+            if gap:
+                yield islice(stream, gap)
+            self.requestedTimings += 1
 
     def _drawGaps(self) -> list[int]:
         """Untimed input records before each timed one: geometric, mean ``sampleEvery - 1``."""
@@ -245,7 +295,7 @@ class _StageTimer:
     # -- the output side: what the consumer iterates over ------------------------------
 
     def outputs(self, inner: Iterator[R], closeAfter: Iterator[Any]) -> Iterator[R]:
-        """Yield the stage's records; time its ``next()`` whenever ``timing`` is on."""
+        """Yield the stage's records; time the stage's ``next()`` while timing is on."""
         clock, metrics, latencies, weights = (
             self.clock,
             self.metrics,
@@ -256,25 +306,25 @@ class _StageTimer:
         metrics.outcome = "running"
         try:
             while True:
-                if not self.timing:  # untimed until the input side asks for a timed record
+                finished = self.finishedTimings  # only this side writes it
+                if self.requestedTimings == finished:  # untimed until the input side asks
                     for record in inner:
                         count += 1
                         yield record
-                        # The input side may have turned timing on while we were suspended
-                        # at `yield` (mypy cannot know, and calls this line unreachable).
-                        if self.timing:
-                            break  # type: ignore[unreachable]
+                        if self.requestedTimings != finished:
+                            break
                     else:
                         metrics.outcome = "exhausted"
                         return
-                upstream, start = self.upstream, clock()
+                upstream, start = self.upstreamSeconds, clock()
                 try:
                     record = next(inner)
                 except StopIteration:
-                    metrics.tailSeconds = max(0.0, clock() - start - (self.upstream - upstream))
+                    ownTime = clock() - start - (self.upstreamSeconds - upstream)
+                    metrics.tailSeconds = max(0.0, ownTime)
                     metrics.outcome = "exhausted"
                     return
-                latencies.append(clock() - start - (self.upstream - upstream))
+                latencies.append(clock() - start - (self.upstreamSeconds - upstream))
                 count += 1
                 weights.append(count - lastTimed)  # itself and the untimed ones before it
                 lastTimed = count
@@ -282,7 +332,7 @@ class _StageTimer:
                     metrics.recordsOut = count
                     self._endRound()
                 if self._sampled:
-                    self.timing = False  # the input side picks the next record to time
+                    self.finishedTimings = self.requestedTimings  # the input side picks the next
                 yield record
         except GeneratorExit:
             metrics.outcome = "closed"
@@ -291,7 +341,6 @@ class _StageTimer:
             metrics.outcome, metrics.error = "failed", describeError(error)
             raise
         finally:
-            self.timing = False
             metrics.recordsOut = count
             self._endRound()
             closeIterator(inner)  # the stage's own finally runs now, not at garbage collection

@@ -9,8 +9,8 @@ descriptors climbs with every connection or file nobody closed.
 >>> pool = ConnectionPool(database, size=2)
 >>> first = pool.acquire(holder="run 1")
 >>> second = pool.acquire(holder="run 2")
->>> pool.inUse, pool.available
-(2, 0)
+>>> pool.inUse, pool.available, pool.served
+(2, 0, 2)
 >>> pool.acquire(holder="run 3")
 Traceback (most recent call last):
 ...
@@ -159,6 +159,11 @@ class ConnectionPool:
     def available(self) -> int:
         """How many more connections ``acquire`` can hand out right now."""
         return self.size - self.inUse
+
+    @property
+    def served(self) -> int:
+        """How many times ``acquire`` has handed out a connection, since the pool was made."""
+        return self._served
 
     @property
     def holders(self) -> list[str]:

@@ -202,7 +202,12 @@ class _RetriedMethod:
         return self._attempts(functools.partial(self.method, *args, **kwargs), resumeAfter)
 
     def _attempts(self, call: Callable[..., Iterable[Any]], resumeAfter: int) -> Iterator[Any]:
-        """One retried stream: attempts until the records run out or an error is final."""
+        """One retried stream: attempts until the records run out or an error is final.
+
+        Only the call and ``next(inner)`` are inside the ``try``: an error there is the
+        source's, and may be retried. The ``yield`` is outside it, so whatever the
+        consumer throws in at the ``yield`` goes straight out, never mistaken for one.
+        """
         self.stats.calls += 1
         rng = self.policy.newRandom()
         delivered = 0
@@ -210,23 +215,24 @@ class _RetriedMethod:
         try:
             for attempt in range(1, self.policy.maxAttempts + 1):
                 self.stats.attempts += 1
-                atYield = False
-                try:
-                    inner = resumeMethod(call, resumeAfter + delivered, self.resumable)
-                    for record in inner:
-                        delivered += 1
-                        atYield = True
-                        yield record
-                        atYield = False
-                    return
-                except Exception as error:
-                    # What the consumer throws in at the yield is not a failure of the source.
-                    if atYield or not self.policy.isTransient(error):
-                        raise
-                    if attempt == self.policy.maxAttempts:
-                        self._giveUp(error, delivered)
-                        raise
-                    failure = describeError(error)
+                inner = None
+                while True:
+                    try:
+                        if inner is None:
+                            inner = resumeMethod(call, resumeAfter + delivered, self.resumable)
+                        record = next(inner)
+                    except StopIteration:
+                        return
+                    except Exception as error:
+                        if not self.policy.isTransient(error):
+                            raise
+                        if attempt == self.policy.maxAttempts:
+                            self._giveUp(error, delivered)
+                            raise
+                        failure = describeError(error)
+                        break
+                    delivered += 1
+                    yield record
                 # Out of the except block, the error and its traceback are released, so
                 # the failed attempt's frame cannot keep a connection alive while we wait.
                 closeIterator(inner)

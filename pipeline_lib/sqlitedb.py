@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .resources import ConnectionPool, PooledConnection
 
-__all__ = ["Database", "connectionFor", "describeDatabase", "quotedTable"]
+__all__ = ["Database", "checkDatabase", "connectionFor", "describeDatabase", "quotedTable"]
 
 Database = str | os.PathLike[str] | ConnectionPool
 
@@ -32,11 +32,21 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 def quotedTable(table: str, owner: str) -> str:
     """``table`` quoted for SQL, after checking it is a plain identifier."""
-    if not isinstance(table, str) or not _IDENTIFIER.fullmatch(table):
+    if not isinstance(table, str):
+        raise TypeError(f"{owner}.table must be a str (a table name), got {table!r}")
+    if not _IDENTIFIER.fullmatch(table):
         raise ValueError(
             f"{owner}.table must be a plain identifier (letters, digits, _), got {table!r}"
         )
     return f'"{table}"'
+
+
+def checkDatabase(database: object, owner: str) -> None:
+    """Refuse (``TypeError``) anything that is neither a path nor a ``ConnectionPool``."""
+    if not isinstance(database, str | os.PathLike | ConnectionPool):
+        raise TypeError(
+            f"{owner}.database must be a file path or a ConnectionPool, got {database!r}"
+        )
 
 
 def describeDatabase(database: Database) -> str:

@@ -11,13 +11,24 @@
 
 Whether a generator's ``finally`` ran is exactly what a leak test needs to know:
 ``TracingStage`` logs ``closed`` from its ``finally`` block, however it ends.
+
+``quietLogs()`` silences logging inside a block, for loops that would log many lines
+(the notebooks print a table instead), and restores it afterwards, whatever happens:
+
+>>> import logging
+>>> with quietLogs():
+...     logging.getLogger("pipeline_lib").error("not shown")
+>>> logging.root.manager.disable
+0
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +40,20 @@ __all__ = [
     "ResourceSnapshot",
     "TracingComponent",
     "TracingStage",
+    "quietLogs",
     "timerLanes",
 ]
+
+
+@contextmanager
+def quietLogs() -> Iterator[None]:
+    """Silence log lines inside the block; restore the previous level after it, however it ends."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
 
 
 class TracingStage:

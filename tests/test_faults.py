@@ -26,7 +26,11 @@ def drain(stream: Iterator[Any]) -> list[Any] | BaseException:
 
 def recordOf(error: BaseException) -> int:
     """The failure point named in an injected error's message."""
-    return int(str(error).split("record ")[1].split()[0])
+    return recordOfMessage(str(error))
+
+
+def recordOfMessage(message: str) -> int:
+    return int(message.split("record ")[1].split()[0])
 
 
 def test_at_record_fails_there_and_a_transient_fault_heals_after_times() -> None:
@@ -56,7 +60,7 @@ def test_at_records_fails_at_each_offset_in_turn_when_resumed_there(schedule: li
         position = recordOf(outcome)  # resume exactly where it failed, as a retry would
         failedAt.append(position)
     assert failedAt == schedule and fault.healed
-    assert [type(e) for e in fault.raised] == [OSError] * len(schedule)
+    assert [recordOfMessage(m) for m in fault.messages] == schedule
 
 
 def test_at_records_reached_by_re_reading_fires_on_the_re_read() -> None:
@@ -73,17 +77,23 @@ def test_an_error_instance_is_raised_as_is_each_time() -> None:
     source = failSource(SensorSource(count=5), fault)
     assert drain(source.stream()) is original
     assert drain(source.stream()) is original
-    assert fault.raised == [original, original]
+    assert fault.failures == 2 and fault.messages == ["the same object"] * 2
+    assert fault.failureNumber(original) == 2  # the latest raise
 
 
 def test_messages_count_the_failures() -> None:
     fault = Fault(atRecords=(2, 4))
     source = failSource(SensorSource(count=9), fault)
-    assert str(drain(source.stream())) == "injected failure at record 2 of SensorSource (1 of 2)"
-    assert str(drain(source.stream(resumeAfter=2))) == (
-        "injected failure at record 4 of SensorSource (2 of 2)"
+    first = "injected failure at record 2 of SensorSource (transient, 1 of 2)"
+    assert str(drain(source.stream())) == first
+    second = "injected failure at record 4 of SensorSource (transient, 2 of 2)"
+    assert str(drain(source.stream(resumeAfter=2))) == second
+    assert fault.messages == [first, second] and fault.lastMessage == second
+    permanent = Fault(atRecord=0)
+    assert str(drain(failSource(SensorSource(), permanent).stream())) == (
+        "injected failure at record 0 of SensorSource (permanent)"
     )
-    assert "(permanent)" in str(drain(failSource(SensorSource(), Fault(atRecord=0)).stream()))
+    assert not permanent.transient and fault.transient
 
 
 def test_a_seeded_rate_is_reproducible() -> None:
@@ -92,7 +102,7 @@ def test_a_seeded_rate_is_reproducible() -> None:
         source = failSource(SensorSource(count=50), fault)
         for _ in range(5):
             drain(source.stream())
-        return [recordOf(error) for error in fault.raised]
+        return [recordOfMessage(message) for message in fault.messages]
 
     assert failuresFor(3) == failuresFor(3) and failuresFor(3) != failuresFor(4)
 
@@ -129,3 +139,32 @@ def test_times_can_cut_a_schedule_short() -> None:
     source = failSource(SensorSource(count=5), fault)
     assert isinstance(drain(source.stream()), OSError)
     assert len(drain(source.stream())) == 5  # type: ignore[arg-type]
+
+
+def test_failure_number_names_the_fault_and_the_failure_that_raised_an_error() -> None:
+    fault, other = Fault(atRecord=1, times=3), Fault(atRecord=1)
+    errors = [drain(failSource(SensorSource(count=5), fault).stream()) for _ in range(3)]
+    assert [fault.failureNumber(e) for e in errors] == [1, 2, 3]  # type: ignore[arg-type]
+    assert len(drain(failSource(SensorSource(count=5), fault).stream())) == 5  # type: ignore[arg-type]
+    otherError = drain(failSource(SensorSource(count=5), other).stream())
+    assert fault.failureNumber(otherError) is None  # type: ignore[arg-type]
+    assert other.failureNumber(otherError) == 1  # type: ignore[arg-type]
+    assert fault.failureNumber(OSError(str(errors[0]))) is None  # same text, not the same error
+    assert fault.lastMessage is not None and fault.lastMessage.endswith("(transient, 3 of 3)")
+
+
+def test_a_fault_keeps_no_exception_it_raised_alive() -> None:
+    import gc
+    import sys
+
+    gc.collect()
+    gc.disable()  # reference counting alone must free it: no cycle through the fault
+    try:
+        fault = Fault(atRecord=1)
+        error = drain(failStage(ThresholdFilter(-1e9, 1e9), fault).process(iter(RECORDS)))
+        assert isinstance(error, OSError)
+        # the test's own name and getrefcount's argument: the fault holds no reference
+        assert sys.getrefcount(error) == 2
+        assert fault.failures == 1
+    finally:
+        gc.enable()

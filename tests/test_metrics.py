@@ -347,11 +347,80 @@ def test_last_metrics_is_none_before_any_call() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"stageName": ""}, TypeError, r"measuredStage.stageName must be a non-empty str"),
-        ({"stageName": "X", "sampleEvery": 0}, ValueError, r"sampleEvery must be an int >= 1"),
         ({"stageName": "X", "clock": 3.0}, TypeError, r"measuredStage.clock must be callable"),
     ],
 )
 def test_arguments_are_checked(kwargs: dict[str, Any], error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         measuredStage(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"stageName": 3}, TypeError, r"measuredStage.stageName must be a str, got 3"),
+        ({"stageName": ""}, ValueError, r"stageName must be a non-empty name"),
+        ({"stageName": "X", "sampleEvery": "x"}, TypeError, r"sampleEvery must be an int, got 'x'"),
+        ({"stageName": "X", "sampleEvery": True}, TypeError, r"sampleEvery must be an int"),
+        ({"stageName": "X", "sampleEvery": 0}, ValueError, r"sampleEvery must be >= 1, got 0"),
+    ],
+)
+def test_a_wrong_kind_is_a_type_error_and_a_bad_value_a_value_error(
+    kwargs: dict[str, Any], error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        measuredStage(**kwargs)
+
+
+# -- what process() may return ----------------------------------------------------------
+
+
+def listStage(clock: FakeClock, cost: float) -> Any:
+    """A stage whose ``process`` returns a list, as a student may write it."""
+
+    class Listing:
+        @measuredStage("Listing", sampleEvery=1, clock=clock)
+        def process(self, inputStream: Iterator[Any]) -> Any:
+            kept = []
+            for record in inputStream:
+                clock.spend(cost)
+                if record % 2 == 0:
+                    kept.append(record)
+            return kept
+
+    return Listing()
+
+
+def test_a_process_returning_a_list_is_measured_like_a_generator() -> None:
+    clock = FakeClock()
+    stage = listStage(clock, 1 * MS)
+    ctx = runInContext(clock, [stage], count=100, sourceCost=5 * MS)
+    metrics = ctx.metrics["Listing"]
+    assert ctx.recordCount == 50 and (metrics.recordsIn, metrics.recordsOut) == (100, 50)
+    assert metrics.outcome == "exhausted"
+    # All of its work happened in the call: 100 ms of its own, the source's 500 ms not.
+    assert metrics.ownSeconds == pytest.approx(100 * MS)
+
+
+def test_a_process_returning_a_list_runs_under_the_command_lines_adapter() -> None:
+    from pipeline_lib.adapters import MeasuredStage
+
+    class Plain:
+        def process(self, inputStream: Iterator[Any]) -> list[Any]:
+            return [record for record in inputStream if record > 2]
+
+    with PipelineContext(CostlySource(FakeClock(), 6)) as ctx:
+        ctx.run(stages=[MeasuredStage(Plain(), "plain")], sink=(sink := ListSink()))
+    assert sink.records == [3, 4, 5] and ctx.metrics["plain"].recordsIn == 6
+
+
+def test_a_process_returning_no_iterable_is_a_type_error_naming_the_stage() -> None:
+    class Broken:
+        @measuredStage("Broken")
+        def process(self, inputStream: Iterator[Any]) -> Any:
+            return None
+
+    with pytest.raises(
+        TypeError, match=r"measuredStage\('Broken'\): process\(\) must return an iterable"
+    ):
+        Broken().process(iter([1]))

@@ -22,7 +22,11 @@ SERIES = [
     "04_measuring_stages",
     "05_retry",
     "06_three_layers",
+    "07_self_assessment",
+    "08_extensions",
 ]
+LECTURE_SERIES = SERIES[:7]  # 00-06 follow the lecture; 07 and 08 complete the course
+QUIZ = "07_self_assessment"  # questions with immediate feedback instead of exercises
 LESSONS = sorted(p for p in NOTEBOOKS.glob("*.ipynb"))
 SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("*.ipynb"))
 ALL = LESSONS + SOLUTIONS
@@ -126,13 +130,16 @@ def test_the_setup_cell_shows_log_lines_on_stdout(path: Path) -> None:
 @pytest.mark.parametrize("path", LESSONS, ids=_ids(LESSONS))
 def test_a_lesson_has_the_series_sections_in_order(path: Path) -> None:
     markdown = _markdown(_read(path))
-    positions = [markdown.find(section) for section in REQUIRED_SECTIONS]
+    required = [s for s in REQUIRED_SECTIONS if not (path.stem == QUIZ and s == "## Exercises")]
+    positions = [markdown.find(section) for section in required]
     assert -1 not in positions, f"missing one of {REQUIRED_SECTIONS}"
     assert positions == sorted(positions)
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=_ids(LESSONS))
 def test_a_lesson_has_two_or_more_exercises_each_with_a_self_check(path: Path) -> None:
+    if path.stem == QUIZ:
+        pytest.skip("the quiz's questions are checked by tests/exercises/test_quiz.py")
     notebook = _read(path)
     exercises = re.findall(r"^### Exercise \d+", _markdown(notebook), flags=re.MULTILINE)
     checks = [cell for cell in _codeCells(notebook) if re.match(r"check\w+\(", cell.source)]
@@ -146,7 +153,9 @@ def test_a_lesson_has_two_or_more_exercises_each_with_a_self_check(path: Path) -
 def test_a_lesson_links_to_its_neighbours(path: Path) -> None:
     markdown = _markdown(_read(path))
     index = SERIES.index(path.stem)
-    neighbours = SERIES[max(index - 1, 0) : index] + SERIES[index + 1 : index + 2]
+    neighbours = SERIES[max(index - 1, 0) : index]
+    if SERIES[index + 1 : index + 2] and (index + 1 < len(LECTURE_SERIES) or index >= 7):
+        neighbours += SERIES[index + 1 : index + 2]  # 06 may end the lecture's part
     for neighbour in neighbours:
         assert f"({neighbour}.ipynb)" in markdown, f"no link to {neighbour}"
 

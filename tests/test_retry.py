@@ -196,7 +196,7 @@ def test_a_permanent_failure_is_raised_itself_after_exactly_max_attempts(
     delivered: list[Any] = []
     with pytest.raises(OSError) as raised:
         delivered.extend(stream())
-    assert raised.value is fault.raised[-1]  # the last attempt's exception, not a wrapper
+    assert fault.failureNumber(raised.value) == maxAttempts  # the last attempt's own, unwrapped
     assert plain.calls == maxAttempts == fault.failures
     assert delivered == FULL[:atRecord]  # nothing twice, even while failing
     assert sleeps == list(RetryPolicy(maxAttempts, delaySeconds, **options).delays())  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -59,19 +60,50 @@ def test_csv_and_sqlite_sources_resume_after_k(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"),
+    ("kwargs", "error", "message"),
     [
-        ({"count": -1}, "count"),
-        ({"count": True}, "count"),
-        ({"sensorIds": []}, "sensorIds"),
-        ({"sensorIds": "abc"}, "sensorIds"),
-        ({"samplingRateHz": 0}, "samplingRateHz"),
-        ({"samplingRateHz": float("nan")}, "samplingRateHz"),
+        ({"count": -1}, ValueError, r"SensorSource\.count must be an int >= 0, got -1"),
+        ({"count": True}, TypeError, r"SensorSource\.count must be an int, got True"),
+        ({"count": "10"}, TypeError, r"SensorSource\.count must be an int, got '10'"),
+        ({"sensorIds": []}, ValueError, r"SensorSource\.sensorIds must be a non-empty list"),
+        ({"sensorIds": ["a", ""]}, ValueError, r"SensorSource\.sensorIds must be a non-empty"),
+        ({"sensorIds": "abc"}, TypeError, r"SensorSource\.sensorIds must be a list of names"),
+        ({"sensorIds": 3}, TypeError, r"SensorSource\.sensorIds must be a list of names"),
+        ({"samplingRateHz": 0}, ValueError, r"SensorSource\.samplingRateHz must be a positive"),
+        ({"samplingRateHz": float("nan")}, ValueError, r"SensorSource\.samplingRateHz"),
+        ({"samplingRateHz": "fast"}, TypeError, r"SensorSource\.samplingRateHz must be a number"),
     ],
 )
-def test_sensor_source_rejects_bad_arguments_by_name(kwargs: dict[str, object], field: str) -> None:
-    with pytest.raises(ValueError, match=f"SensorSource.{field}"):
+def test_sensor_source_refuses_a_wrong_kind_with_type_error_a_bad_value_with_value_error(
+    kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
         SensorSource(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: CsvSource(3), TypeError, r"CsvSource\.path must be a file path, got 3"),
+        (lambda: SqliteSource(3.5), TypeError, r"SqliteSource\.database must be a file path"),
+        (
+            lambda: SqliteSource("db.sqlite", table=1),
+            TypeError,
+            r"SqliteSource\.table must be a str",
+        ),
+        (
+            lambda: SqliteSink("db.sqlite", table=None),
+            TypeError,
+            r"SqliteSink\.table must be a str",
+        ),
+        (lambda: SqliteSource("db.sqlite", table="a b"), ValueError, r"plain identifier"),
+    ],
+)
+def test_file_sources_refuse_a_wrong_kind_with_type_error(
+    make: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        make()
 
 
 def test_a_malformed_csv_row_names_the_file_and_line(tmp_path: Path) -> None:

@@ -11,30 +11,25 @@ from hypothesis import strategies as st
 from pipeline_lib.tally import Tally
 
 
-@given(records=st.integers(0, 60), taken=st.integers(0, 70), blockSize=st.integers(1, 7))
-def test_the_count_is_the_number_of_records_taken(records: int, taken: int, blockSize: int) -> None:
-    tally = Tally(iter(range(records)), blockSize=blockSize)
+@given(records=st.integers(0, 60), taken=st.integers(0, 70))
+def test_the_count_is_the_number_of_records_taken(records: int, taken: int) -> None:
+    tally = Tally(iter(range(records)))
     out = [record for _, record in zip(range(taken), tally.stream, strict=False)]
     assert out == list(range(min(records, taken)))
     assert tally.count == len(out)
     assert tally.count == len(out)  # reading the count changes nothing
 
 
-@given(failAt=st.integers(0, 30), blockSize=st.integers(1, 5))
-def test_a_record_that_never_arrived_is_not_counted(failAt: int, blockSize: int) -> None:
+@given(failAt=st.integers(0, 30))
+def test_a_record_that_never_arrived_is_not_counted(failAt: int) -> None:
     def failing() -> Iterator[int]:
         yield from range(failAt)
         raise OSError("upstream failed")
 
-    tally = Tally(failing(), blockSize=blockSize)
+    tally = Tally(failing())
     with pytest.raises(OSError):
         list(tally.stream)
     assert tally.count == failAt
-
-
-def test_block_size_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="blockSize"):
-        Tally([], blockSize=0)
 
 
 def test_a_dropped_tally_frees_its_stream_at_once_without_the_cycle_collector() -> None:
@@ -53,7 +48,7 @@ def test_a_dropped_tally_frees_its_stream_at_once_without_the_cycle_collector() 
     gc.collect()
     gc.disable()  # reference counting alone: no cycle may keep the source
     try:
-        tally = Tally(source, blockSize=3)
+        tally = Tally(source)
         next(tally.stream)
         del source, tally
         assert alive() is None

@@ -48,3 +48,25 @@ def test_measured_stage_on_a_fake_clock_reports_exactly_the_cost_spent() -> None
     metrics = Parser.process.lastMetrics  # type: ignore[attr-defined]
     assert metrics.meanLatencyMs == pytest.approx(2.0)
     assert len(clock.spans["Parser"]) == 10
+
+
+def test_quiet_logs_silences_the_block_and_restores_the_previous_level_even_on_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from pipeline_lib.testing import quietLogs
+
+    logger = logging.getLogger("pipeline_lib")
+    with pytest.raises(ValueError), quietLogs():
+        logger.error("hidden")
+        raise ValueError("boom")
+    logger.error("shown")
+    assert [r.getMessage() for r in caplog.records] == ["shown"]
+    logging.disable(logging.INFO)
+    try:
+        with quietLogs():
+            pass
+        assert logging.root.manager.disable == logging.INFO  # the previous level, not 0
+    finally:
+        logging.disable(logging.NOTSET)

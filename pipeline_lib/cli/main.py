@@ -5,6 +5,7 @@
     pipeline-lib run PIPELINE.toml            # check the file, run it, print the report
     pipeline-lib run --dry-run PIPELINE.toml  # check the file and print the plan only
     pipeline-lib demo                         # a built-in sensor pipeline, end to end
+    pipeline-lib grade FOLDER --csv v.csv     # instructors: grade submitted notebooks
 
 (``python -m pipeline_lib ...`` is the same.) Exit status: ``0`` success; ``1`` the
 pipeline failed (one line saying why, after the log); ``2`` the file (or the command
@@ -82,6 +83,7 @@ examples:
   {prog} demo --show > my.toml    save the demo's pipeline file, to edit it
   {prog} run --dry-run my.toml    check your file and show the plan; run nothing
   {prog} run my.toml              run it
+  {prog} grade subs/ --csv v.csv  instructors: grade submitted notebooks
 
 Each command has its own --help. Exit status: 0 success, 1 the pipeline failed,
 2 a problem in the file or the command line, 130 interrupted (Ctrl-C).
@@ -176,6 +178,21 @@ def buildParser(prog: str | None = None) -> argparse.ArgumentParser:
     demo.add_argument("--show", action="store_true", help="print the demo's pipeline file and exit")
     _addRunOptions(demo)
     demo.set_defaults(command="demo", handler=_demoCommand)
+
+    grade = commands.add_parser(
+        "grade",
+        help="instructors: run submitted notebooks and write one CSV of check verdicts",
+        description="Run every notebook in FOLDER (or FOLDER/STUDENT/) in a fresh kernel "
+        "and write one row per student, notebook and exercise check: correct, not yet, "
+        "error, not run; a notebook that raises or hangs gets a row saying so.",
+    )
+    grade.add_argument("folder", metavar="FOLDER", help="the folder of submitted notebooks")
+    grade.add_argument("--csv", required=True, metavar="FILE", help="where to write the verdicts")
+    grade.add_argument(
+        "--timeout", type=float, default=60.0, metavar="S",
+        help="seconds a cell may run before the notebook counts as hung (60)",
+    )  # fmt: skip
+    grade.set_defaults(command="grade", handler=_gradeCommand)
     return parser
 
 
@@ -194,6 +211,36 @@ def _addRunOptions(parser: argparse.ArgumentParser) -> None:
 
 
 # -- the commands -----------------------------------------------------------------------
+
+
+def _gradeCommand(args: argparse.Namespace, log: LogHandler) -> int:
+    from ..exercises.grading import gradeFolder, writeCsv
+    from .run import say
+
+    try:  # only grading needs a notebook runner: check before running anything
+        import nbclient  # noqa: F401
+        import nbformat  # noqa: F401
+    except ImportError as missing:
+        say(f"grade needs nbclient, nbformat and ipykernel ({missing}): pip install -e '.[dev]'")
+        return EXIT_INVALID
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        say(f"grade: {folder} is not a folder")
+        return EXIT_INVALID
+    if not args.timeout > 0:
+        say(f"grade: --timeout must be > 0, got {args.timeout}")
+        return EXIT_INVALID
+    rows = gradeFolder(folder, cellTimeoutSeconds=args.timeout)
+    count = writeCsv(rows, Path(args.csv))
+    verdicts: dict[str, int] = {}
+    for row in rows:
+        verdicts[row.verdict] = verdicts.get(row.verdict, 0) + 1
+    notebooks = len({(row.student, row.notebook) for row in rows})
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(verdicts.items()))
+    print(
+        f"graded {notebooks} notebooks: {summary or 'no checks found'}; {count} rows in {args.csv}"
+    )
+    return EXIT_OK
 
 
 def _runCommand(args: argparse.Namespace, log: LogHandler) -> int:

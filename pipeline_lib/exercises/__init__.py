@@ -5,8 +5,8 @@ One module per notebook, on a small verdict framework:
 - :mod:`.verdict`: :class:`Verdict`, :func:`exerciseCheck`, :func:`require`, :func:`correct`
   (how to write a check: see its docstring);
 - :mod:`.scratch`: what the checks share (quiet logs, a scratch database and pool);
-- ``nb00_start_here`` ... ``nb06_three_layers``: the checks of each notebook, named as the
-  notebook is.
+- ``nb00_start_here`` ... ``nb08_extensions``: the checks of each notebook, named as the
+  notebook is; :mod:`.quiz`: notebook 07's questions.
 
 Notebooks import every check from here: ``from pipeline_lib.exercises import checkSafeRunner``.
 """
@@ -20,6 +20,7 @@ from .nb03_descriptors import BROKEN_TOML, checkFixedToml, checkOneOf, checkWind
 from .nb04_measuring_stages import TIMELINE_COSTS_MS, checkBottleneck, checkTimelinePrediction
 from .nb05_retry import HUB_ERRORS, checkResumableSource, checkRetryBudget, checkRetryOn
 from .nb06_three_layers import checkSensorBounds, checkTwoFaultsOnce
+from .nb08_extensions import checkAsyncRunner, checkDefaultedField, checkTimedRun
 from .verdict import NotYet, Verdict, correct, exerciseCheck, require
 
 __all__ = [
@@ -28,8 +29,10 @@ __all__ = [
     "TIMELINE_COSTS_MS",
     "NotYet",
     "Verdict",
+    "checkAsyncRunner",
     "checkBottleneck",
     "checkCountingSink",
+    "checkDefaultedField",
     "checkFixedToml",
     "checkLeakFixed",
     "checkOneOf",
@@ -41,6 +44,7 @@ __all__ = [
     "checkSensorBounds",
     "checkSlideContextFixed",
     "checkSpikeFilter",
+    "checkTimedRun",
     "checkTimelinePrediction",
     "checkTwoFaultsOnce",
     "checkWindowRule",

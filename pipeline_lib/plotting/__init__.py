@@ -6,13 +6,14 @@ notebook, run ``%matplotlib inline`` once and make the figure a cell's last valu
 show it. Figures share one look: a white background (readable in dark themes too),
 the Okabe-Ito colour-blind-safe palette, a title, and axis labels with units.
 
-Modules: :mod:`.style` (palette, ``newFigure``), :mod:`.stagemetrics` (notebook 04, the
-LatencyDashboard), :mod:`.resources` (01, 02, the FailureLab), :mod:`.errorsites` (03),
-:mod:`.retrydelays` (05).
+Modules: :mod:`.style` (palette, ``newFigure``), :mod:`.conceptmap` (00's map of the
+series), :mod:`.stagemetrics` (notebook 04, the LatencyDashboard), :mod:`.resources`
+(01, 02, the FailureLab), :mod:`.errorsites` (03), :mod:`.retrydelays` (05).
 """
 
 from __future__ import annotations
 
+from .conceptmap import plotConceptMap
 from .errorsites import errorStack, plotErrorSites
 from .resources import plotOpenResources
 from .retrydelays import plotRetryDelays
@@ -23,6 +24,7 @@ __all__ = [
     "PALETTE",
     "errorStack",
     "newFigure",
+    "plotConceptMap",
     "plotErrorSites",
     "plotLatencyPercentiles",
     "plotOpenResources",

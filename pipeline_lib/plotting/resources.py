@@ -41,7 +41,12 @@ def plotOpenResources(
 
     Pass one history, or a naive and a managed one to compare them on the same axes.
     Descriptors are counted from the baseline before the first run, because absolute
-    counts differ between machines. The pool's size is drawn as a dashed line.
+    counts differ between machines. A history that says what it counted
+    (``descriptorsCounted``, e.g. ``"on sensors.sqlite"`` from
+    :func:`~pipeline_lib.leaks.repeatFailingRuns`) names it in the right panel's axis
+    label. The pool's size is drawn as a dashed line. The legend sits below both
+    panels, where it cannot hide a data point; where lines overlap, each later line's
+    markers are drawn smaller, on top, so both stay visible.
 
     For one history whose runs differ (FailureLab mixes runners): ``failedRuns`` are
     marked with a cross on each line, and ``shadedRuns`` get a shaded band, labelled
@@ -53,6 +58,9 @@ def plotOpenResources(
     >>> figure = plotOpenResources(naive)
     >>> [axes.get_ylabel() for axes in figure.axes]
     ['connections in use (count)', 'descriptors opened (count, vs. run 0)']
+    >>> naive.descriptorsCounted = "on sensors.sqlite"
+    >>> plotOpenResources(naive).axes[1].get_ylabel()
+    'descriptors on sensors.sqlite (count, vs. run 0)'
     """
     if not histories:
         raise ValueError("plotOpenResources needs at least one history, got none")
@@ -60,17 +68,29 @@ def plotOpenResources(
         "Pooled connections in use", "run (number)", "connections in use (count)", size=(9.0, 3.6)
     )
     descriptors = _sidePanel(
-        figure, connections, "Open file descriptors", "descriptors opened (count, vs. run 0)"
+        figure,
+        connections,
+        "Open file descriptors",
+        f"descriptors {_whatWasCounted(histories)} (count, vs. run 0)",
     )
     figure.suptitle(title, fontweight="bold")
     markers = ("o", "s", "^", "D")
     for index, history in enumerate(histories):
         color, marker = PALETTE[index % len(PALETTE)], markers[index % len(markers)]
+        size = max(3.0, 7.0 - 2.0 * index)  # later lines smaller, on top: overlaps stay visible
         for axes, values in (
             (connections, history.connectionsInUse),
             (descriptors, history.descriptorsOpened),
         ):
-            axes.plot(history.runs, values, color=color, marker=marker, label=history.label)
+            axes.plot(
+                history.runs,
+                values,
+                color=color,
+                marker=marker,
+                markersize=size,
+                label=history.label,
+                zorder=2 + index,
+            )
             _markRuns(axes, history.runs, values, failedRuns, "failed run" if index == 0 else None)
     for axes in (connections, descriptors):
         for position, run in enumerate(shadedRuns):
@@ -96,8 +116,21 @@ def plotOpenResources(
     for axes in (connections, descriptors):
         axes.set_ylim(bottom=-0.5, top=highest + 1.5)
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.legend(loc="center right", fontsize=9)
+    # One legend for both panels (they draw the same lines), outside them: it never
+    # covers a data point, however the lines run.
+    handles, labels = connections.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=9)
     return figure
+
+
+def _whatWasCounted(histories: Sequence[ResourceSeries]) -> str:
+    """``on sensors.sqlite`` if every history says so, else what they have in common."""
+    counted = {getattr(history, "descriptorsCounted", "") for history in histories}
+    if len(counted) == 1:
+        return counted.pop() or "opened"
+    if all(what.startswith("on ") for what in counted):
+        return "on each pool's database file"
+    return "opened"
 
 
 def _markRuns(

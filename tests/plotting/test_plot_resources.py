@@ -46,7 +46,14 @@ def test_each_history_is_one_line_per_panel_with_its_data_and_label() -> None:
             assert list(line.get_xdata()) == history.runs
             assert list(line.get_ydata()) == getattr(history, field)
         assert [line.get_color() for line in lines] == [PALETTE[0], PALETTE[1]]
-        assert [text.get_text() for text in axes.get_legend().get_texts()] == ["naive", "managed"]
+    assert legendTexts(plotOpenResources(NAIVE, MANAGED)) == ["naive", "managed"]
+
+
+def legendTexts(figure: Figure) -> list[str]:
+    """The figure's one legend (below both panels): its entries."""
+    (legend,) = figure.legends
+    assert all(axes.get_legend() is None for axes in figure.axes)
+    return [text.get_text() for text in legend.get_texts()]
 
 
 def test_the_pool_size_is_a_dashed_line_on_the_connections_panel() -> None:
@@ -78,12 +85,45 @@ def test_failed_runs_are_crossed_and_shaded_runs_banded_on_both_panels() -> None
         (crosses,) = [line for line in axes.get_lines() if line.get_label() == "failed run"]
         assert list(crosses.get_xdata()) == [2, 3] and list(crosses.get_ydata()) == values
         assert len(axes.patches) == 3  # one band per shaded run
-        legend = [text.get_text() for text in axes.get_legend().get_texts()]
-        assert legend == ["naive", "failed run", "runWithoutCleanup"]
+    assert legendTexts(figure) == ["naive", "failed run", "runWithoutCleanup"]
 
 
 def test_without_marks_nothing_extra_is_drawn() -> None:
-    for axes in plotOpenResources(NAIVE, MANAGED).axes:
+    figure = plotOpenResources(NAIVE, MANAGED)
+    for axes in figure.axes:
         assert len(axes.patches) == 0
         assert "failed run" not in [line.get_label() for line in axes.get_lines()]
-        assert [text.get_text() for text in axes.get_legend().get_texts()] == ["naive", "managed"]
+    assert legendTexts(figure) == ["naive", "managed"]
+
+
+@pytest.mark.parametrize(
+    "histories",
+    [
+        (NAIVE, MANAGED),
+        (_history("climbs", [0, 1, 2, 3, 4, 5, 5, 5, 5], [0, 1, 2, 3, 4, 5, 5, 5, 5]),),
+        (_history("flat", [0, 0, 0, 0], [0, 1, 1, 1]), _history("mid", [0, 2, 3, 3], [0, 3, 3, 3])),
+    ],
+)
+def test_the_legend_never_covers_a_data_point(histories: tuple[SimpleNamespace, ...]) -> None:
+    figure = plotOpenResources(*histories)
+    figure.canvas.draw()  # type: ignore[no-untyped-call]
+    (legend,) = figure.legends
+    box = legend.get_window_extent()
+    for axes in figure.axes:
+        for line in axes.get_lines():
+            for x, y in axes.transData.transform(line.get_xydata()):
+                assert not box.contains(x, y), f"{line.get_label()} hidden at ({x}, {y})"
+
+
+def test_the_descriptor_axis_names_what_was_counted() -> None:
+    history = _history("naive", [0, 1], [0, 1])
+    history.descriptorsCounted = "on sensors.sqlite"
+    _, descriptors = plotOpenResources(history).axes
+    assert descriptors.get_ylabel() == "descriptors on sensors.sqlite (count, vs. run 0)"
+
+
+def test_histories_counting_on_different_files_get_a_label_true_for_both() -> None:
+    naive, managed = _history("naive", [0, 1], [0, 1]), _history("managed", [0, 0], [0, 1])
+    naive.descriptorsCounted, managed.descriptorsCounted = "on naive.sqlite", "on managed.sqlite"
+    _, descriptors = plotOpenResources(naive, managed).axes
+    assert descriptors.get_ylabel() == "descriptors on each pool's database file (count, vs. run 0)"

@@ -284,9 +284,13 @@ def test_the_plot_is_the_notebooks_leak_plot_with_failures_crossed_and_naive_run
     connections, descriptors = lab.figure.axes
     assert connections.get_title() == "Pooled connections in use"
     assert descriptors.get_ylabel() == "descriptors opened (count, vs. run 0)"
+    (legend,) = lab.figure.legends  # one legend below both panels
+    assert [text.get_text() for text in legend.get_texts()] == [
+        "after each run",
+        "failed run",
+        "runWithoutCleanup",
+    ]
     for axes in (connections, descriptors):
-        legend = [text.get_text() for text in axes.get_legend().get_texts()]
-        assert legend == ["after each run", "failed run", "runWithoutCleanup"]
         assert len(axes.patches) == 1  # one shaded naive run
     assert plotted(lab, "failed run") == [1, 1]  # runs 1 and 2 failed, run 3 completed
     assert any(text.get_text() == "pool size = 3" for text in connections.texts)

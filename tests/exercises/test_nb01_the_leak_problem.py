@@ -1,0 +1,232 @@
+"""Checks 01.1 and 01.2: right answers written differently pass, typical wrong ones are named."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline_lib import ConnectionPool
+from pipeline_lib.exercises import checkLeakFixed, checkSafeRunner
+from pipeline_lib.leaks import LeakHistory, makeSensorDatabase, repeatFailingRuns
+from pipeline_lib.naive import runWithoutCleanup
+
+# -- 01.1: release a leak by hand -----------------------------------------------------
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return makeSensorDatabase(tmp_path / "x.sqlite", count=100)
+
+
+@pytest.fixture
+def leaked(database: Path) -> Iterator[tuple[ConnectionPool, LeakHistory]]:
+    """The exercise's starting point: 3 connections lent to failed runs."""
+    with ConnectionPool(database, size=3) as pool:
+        experiment = repeatFailingRuns(pool, runs=3, managed=False, failAtRecord=5)
+        yield pool, experiment
+        experiment.release()
+
+
+def closeSuspendedGenerators(experiment: LeakHistory) -> None:
+    """Route 1, as the solution writes it: walk the tracebacks, close what is suspended."""
+    for error in experiment.heldErrors:
+        for frame, _ in traceback.walk_tb(error.__traceback__):
+            for value in frame.f_locals.values():
+                if (
+                    inspect.isgenerator(value)
+                    and inspect.getgeneratorstate(value) == "GEN_SUSPENDED"
+                ):
+                    value.close()
+
+
+def test_01_1_accepts_closing_the_suspended_generators(leaked: Any) -> None:
+    pool, experiment = leaked
+    closeSuspendedGenerators(experiment)
+    assert checkLeakFixed(pool).passed
+
+
+def test_01_1_accepts_dropping_the_kept_exceptions_without_gc(leaked: Any) -> None:
+    pool, experiment = leaked
+    experiment.heldErrors = []  # written differently from .clear(), and no gc.collect()
+    assert checkLeakFixed(pool).passed
+
+
+def test_01_1_accepts_release(leaked: Any) -> None:
+    pool, experiment = leaked
+    experiment.release()
+    assert checkLeakFixed(pool).passed
+
+
+def test_01_1_rejects_gc_collect_while_the_exceptions_are_still_kept(leaked: Any) -> None:
+    import gc
+
+    pool, _ = leaked
+    gc.collect()
+    verdict = checkLeakFixed(pool)
+    assert not verdict
+    assert "3 of 3 connections are still in use" in verdict.message
+    assert "gc.collect() frees only what nothing refers to" in verdict.message
+
+
+def test_01_1_rejects_dropping_only_some_of_the_exceptions(leaked: Any) -> None:
+    pool, experiment = leaked
+    experiment.heldErrors.pop()
+    verdict = checkLeakFixed(pool)
+    assert not verdict and "2 of 3 connections are still in use" in verdict.message
+
+
+def test_01_1_rejects_closing_the_pool(leaked: Any) -> None:
+    pool, _ = leaked
+    pool.close()
+    verdict = checkLeakFixed(pool)
+    assert not verdict and "you closed the pool itself" in verdict.message
+
+
+def test_01_1_rejects_a_fresh_pool_in_place_of_the_drained_one(database: Path) -> None:
+    with ConnectionPool(database, size=3) as fresh:
+        verdict = checkLeakFixed(fresh)
+    assert not verdict and "it is a new pool" in verdict.message
+
+
+def test_01_1_reports_a_wrong_argument_as_such() -> None:
+    verdict = checkLeakFixed("exercisePool")
+    assert not verdict and "expected the exercise's ConnectionPool" in verdict.message
+
+
+# -- 01.2: a runner that cleans up ------------------------------------------------------
+
+
+def solutionRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    generators = [source.stream()]
+    try:
+        for stage in stages:
+            generators.append(stage.process(generators[-1]))
+        return sink.consume(generators[-1])
+    finally:
+        for generator in reversed(generators):
+            generator.close()
+
+
+def exitStackRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    """Right, written differently: ExitStack closes newest first by design."""
+    with contextlib.ExitStack() as stack:
+        stream = source.stream()
+        stack.callback(stream.close)
+        for stage in stages:
+            stream = stage.process(stream)
+            stack.callback(stream.close)
+        return sink.consume(stream)
+
+
+def baseExceptionRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    """Right, written differently: except BaseException, close, re-raise; close on success."""
+    generators = [source.stream()]
+    for stage in stages:
+        generators.append(stage.process(generators[-1]))
+    try:
+        result = sink.consume(generators[-1])
+    except BaseException:
+        for generator in generators[::-1]:
+            generator.close()
+        raise
+    for generator in generators[::-1]:
+        generator.close()
+    return result
+
+
+def oldestFirstRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    generators = [source.stream()]
+    try:
+        for stage in stages:
+            generators.append(stage.process(generators[-1]))
+        return sink.consume(generators[-1])
+    finally:
+        for generator in generators:  # the wrong order
+            generator.close()
+
+
+def onlySourceRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    stream = first = source.stream()
+    try:
+        for stage in stages:
+            stream = stage.process(stream)
+        return sink.consume(stream)
+    finally:
+        first.close()
+
+
+def exceptExceptionRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    generators = [source.stream()]
+    for stage in stages:
+        generators.append(stage.process(generators[-1]))
+    try:
+        return sink.consume(generators[-1])
+    except Exception:  # misses KeyboardInterrupt
+        for generator in reversed(generators):
+            generator.close()
+        raise
+
+
+def swallowingRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    try:
+        return solutionRunner(source, stages, sink)
+    except OSError:
+        return 0
+
+
+def wrappingRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    try:
+        return solutionRunner(source, stages, sink)
+    except OSError as error:
+        raise RuntimeError("the pipeline failed") from error
+
+
+def hardCodedRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    solutionRunner(source, stages, sink)
+    return 444  # the number notebook 01 printed
+
+
+@pytest.mark.parametrize("runner", [solutionRunner, exitStackRunner, baseExceptionRunner])
+def test_01_2_accepts_right_runners_written_differently(runner: Any) -> None:
+    verdict = checkSafeRunner(runner)
+    assert verdict.passed, verdict
+
+
+@pytest.mark.parametrize(
+    ("runner", "named"),
+    [
+        (runWithoutCleanup, "your code closed no generator"),
+        (oldestFirstRunner, "closed the source before stage 1"),
+        (onlySourceRunner, "closed the source but not stage 1"),
+        (exceptExceptionRunner, "KeyboardInterrupt is a BaseException, not an Exception"),
+        (swallowingRunner, "the error was swallowed"),
+        (wrappingRunner, "raised RuntimeError: the pipeline failed instead of the stage's own"),
+        (hardCodedRunner, "a successful run returned 444, but the sink received"),
+    ],
+)
+def test_01_2_rejects_each_typical_mistake_naming_it(runner: Any, named: str) -> None:
+    verdict = checkSafeRunner(runner)
+    assert not verdict
+    assert named in verdict.message
+    assert "newest first" in verdict.hint and "finally" not in verdict.hint  # no answer given
+
+
+def test_01_2_reports_an_unexpected_exception_as_itself() -> None:
+    def typo(source: Any, stages: list[Any], sink: Any) -> Any:
+        stream = source.stream()
+        try:
+            return sink.consume(stream)
+        finally:
+            stream.closeAll()  # no such method
+
+    verdict = checkSafeRunner(typo)
+    assert not verdict
+    assert verdict.message == (
+        "your code raised AttributeError: 'generator' object has no attribute 'closeAll'"
+    )

@@ -1,0 +1,214 @@
+"""What keeps a leaked connection alive, pinned without the teaching aids (notebook 01's model).
+
+A failed run of slide 4's chain leaves the source generator suspended inside its ``with``
+block, holding its pooled connection. The caller's kept exception keeps its traceback,
+the traceback keeps the frames the error passed through, and the failing stage's frame
+keeps its ``inputStream``: the source generator. Drop every reference to the exceptions
+and reference counting frees the chain at once, closing the generator and returning the
+connection, with no ``gc.collect()``. Only a reference *cycle* through an exception (a
+frame that holds the exception in a local variable, say) needs the cycle collector.
+
+Every test runs with the cycle collector switched off, so nothing is freed by chance.
+"""
+
+from __future__ import annotations
+
+import gc
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline_lib import ConnectionPool, ListSink, SqliteSource, openDescriptorsOn
+from pipeline_lib.faults import Fault, failStage
+from pipeline_lib.leaks import makeSensorDatabase, repeatFailingRuns
+from pipeline_lib.naive import runWithoutCleanup
+
+
+class PlainFailingStage:
+    """A stage of the kind a student writes: raises OSError at record ``failAt``."""
+
+    def __init__(self, failAt: int = 10) -> None:
+        self.failAt = failAt
+
+    def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
+        for index, record in enumerate(inputStream):
+            if index == self.failAt:
+                raise OSError(f"sensor link lost at record {index}")
+            yield record
+
+
+class SelfCyclingStage(PlainFailingStage):
+    """The same, but the exception is bound to a local of the raising frame: a cycle."""
+
+    def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
+        for index, record in enumerate(inputStream):
+            if index == self.failAt:
+                error = OSError(f"sensor link lost at record {index}")
+                raise error  # exception -> traceback -> this frame -> `error` -> exception
+            yield record
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return makeSensorDatabase(tmp_path / "leak.sqlite", count=60, seed=5)
+
+
+@pytest.fixture(autouse=True)
+def noCycleCollector() -> Iterator[None]:
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+def failingRuns(pool: ConnectionPool, stageFactory: Any, runs: int) -> list[BaseException]:
+    """``runs`` failed naive runs; the exceptions are kept, as a logger or a retry loop does."""
+    held: list[BaseException] = []
+    for _ in range(runs):
+        try:
+            runWithoutCleanup(SqliteSource(pool), [stageFactory()], ListSink())
+        except OSError as error:
+            held.append(error)
+    return held
+
+
+def test_each_failed_naive_run_leaves_one_more_connection_and_one_more_descriptor_on_the_file(
+    database: Path,
+) -> None:
+    with ConnectionPool(database, size=4) as pool:
+        inUse, onFile, held = [pool.inUse], [openDescriptorsOn(database)], []
+        for _ in range(4):
+            held += failingRuns(pool, PlainFailingStage, runs=1)
+            inUse.append(pool.inUse)
+            onFile.append(openDescriptorsOn(database))
+        assert inUse == [0, 1, 2, 3, 4]
+        assert onFile == [0, 1, 2, 3, 4]
+        held.clear()
+
+
+def test_dropping_the_held_exceptions_releases_the_connections_without_gc_collect(
+    database: Path,
+) -> None:
+    with ConnectionPool(database, size=3) as pool:
+        held = failingRuns(pool, PlainFailingStage, runs=3)
+        assert pool.inUse == 3
+        held.clear()  # the only references: reference counting frees the chains now
+        assert pool.inUse == 0
+        assert openDescriptorsOn(database) == 3  # the pool keeps the 3 connections for reuse
+
+
+def test_the_frame_that_keeps_the_source_generator_is_the_failing_stages(database: Path) -> None:
+    with ConnectionPool(database, size=1) as pool:
+        source = SqliteSource(pool).stream()
+        try:
+            ListSink().consume(PlainFailingStage().process(source))
+        except OSError as error:
+            kept = error
+        # Skip this test's own frame (its variable `source`): reading a running frame's
+        # f_locals stores a snapshot of them in the frame, here `kept` too: a cycle.
+        frames = [f for f, _ in traceback.walk_tb(kept.__traceback__)][1:]
+        holders = [
+            frame.f_code.co_qualname
+            for frame in frames
+            if any(value is source for value in frame.f_locals.values())
+        ]
+        assert holders == ["PlainFailingStage.process"]  # its argument inputStream
+        del frames
+        del source
+        assert pool.inUse == 1  # the traceback alone keeps it
+        del kept
+        assert pool.inUse == 0
+
+
+def cycleGarbage() -> list[str]:
+    """What of a pipeline run (its exceptions, frames, generators) only the cycle collector frees.
+
+    Only objects of the run are listed: other garbage (pytest's, say) may turn up too.
+    """
+    ours = ("naive.py", "sources.py", "faults.py", "cleanup.py", __file__)
+
+    def ofTheRun(obj: object) -> bool:
+        if isinstance(obj, OSError):
+            return "record" in str(obj)
+        code = getattr(obj, "f_code", None) or getattr(obj, "gi_code", None)
+        if code is None and hasattr(obj, "tb_frame"):
+            code = obj.tb_frame.f_code
+        return code is not None and code.co_filename.endswith(ours)
+
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        return sorted({type(obj).__name__ for obj in gc.garbage if ofTheRun(obj)})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+def test_a_plain_failing_run_makes_no_reference_cycle(database: Path) -> None:
+    with ConnectionPool(database, size=2) as pool:
+        cycleGarbage()
+        held = failingRuns(pool, PlainFailingStage, runs=2)
+        held.clear()
+        assert pool.inUse == 0
+        assert cycleGarbage() == []  # nothing was left for the cycle collector
+
+
+def test_an_exception_kept_in_a_local_of_its_own_frames_is_a_cycle_only_gc_frees(
+    database: Path,
+) -> None:
+    with ConnectionPool(database, size=2) as pool:
+        held = failingRuns(pool, SelfCyclingStage, runs=2)
+        held.clear()
+        assert pool.inUse == 2  # unreachable, yet not freed: a cycle
+        assert cycleGarbage() == ["OSError", "frame", "generator", "traceback"]
+        gc.collect()
+        assert pool.inUse == 0
+
+
+def test_the_fault_injector_does_not_create_the_leak_it_is_used_to_show(database: Path) -> None:
+    """The same as the plain stage: dropping the exceptions is enough, no cycle is left."""
+
+    def injected() -> Any:
+        return failStage(PlainFailingStage(failAt=10**9), Fault(atRecord=10, times=1))
+
+    with ConnectionPool(database, size=3) as pool:
+        cycleGarbage()
+        held = failingRuns(pool, injected, runs=3)
+        assert pool.inUse == 3 and openDescriptorsOn(database) == 3
+        held.clear()
+        assert pool.inUse == 0
+        assert cycleGarbage() == []
+
+
+def test_one_shared_transient_fault_leaves_the_pool_degraded_after_it_heals(
+    database: Path,
+) -> None:
+    """Slide 2, as notebook 01 tells it: the error heals, the degradation stays."""
+    link = Fault(atRecord=10, times=2)
+    with ConnectionPool(database, size=2) as pool:
+        held = failingRuns(pool, lambda: failStage(PlainFailingStage(10**9), link), runs=2)
+        assert link.healed and [str(e)[-19:] for e in held] == [
+            "(transient, 1 of 2)",
+            "(transient, 2 of 2)",
+        ]
+        with pytest.raises(Exception, match="exhausted"):
+            runWithoutCleanup(SqliteSource(pool), [PlainFailingStage(10**9)], ListSink())
+        held.clear()
+        assert pool.inUse == 0
+
+
+def test_release_returns_the_connections_of_the_leak_experiment_without_gc(
+    database: Path,
+) -> None:
+    with ConnectionPool(database, size=3) as pool:
+        history = repeatFailingRuns(pool, runs=3, managed=False, failAtRecord=5)
+        assert history.connectionsInUse == [0, 1, 2, 3]
+        assert history.descriptorsOpened == [0, 1, 2, 3]
+        history.release()
+        assert pool.inUse == 0
