@@ -22,17 +22,25 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, Self
 
+from .interrupts import deferredInterrupts
+
 __all__ = [
     "CleanupStack",
     "ComponentWrapper",
     "closeIterator",
     "describeError",
     "openComponent",
+    "ownsResource",
     "raiseCleanupFailures",
     "recordCleanupFailure",
 ]
 
 logger = logging.getLogger("pipeline_lib")
+
+
+def ownsResource(component: object) -> bool:
+    """Whether the engine opens and closes ``component``: a context manager or ``close()``."""
+    return _isContextManager(component) or callable(getattr(component, "close", None))
 
 
 def _isContextManager(component: object) -> bool:
@@ -77,15 +85,29 @@ class CleanupStack:
         attached to it as notes and logged; the caller then re-raises ``error``
         itself. Without one, the first cleanup failure is raised after all cleanups
         have run, carrying the later ones as notes.
+
+        A Ctrl-C that arrives while the cleanups run (in the main thread) is held back
+        until they have all run: if the run was already failing with a
+        ``KeyboardInterrupt``, that one is what the caller re-raises; otherwise a
+        ``KeyboardInterrupt`` is raised here, after the last cleanup.
         """
         failures: list[BaseException] = []
-        while self._callbacks:
-            callback, label = self._callbacks.pop()
-            try:
-                callback(error)
-            except BaseException as cleanupError:  # every cleanup must run
-                failures.append(recordCleanupFailure(cleanupError, label, error))
-        if error is None:
+        labels: list[str] = []  # what the first failure was cleaning up
+        with deferredInterrupts() as shield:
+            while self._callbacks:
+                callback, label = self._callbacks.pop()
+                try:
+                    callback(error)
+                except BaseException as cleanupError:  # every cleanup must run
+                    failures.append(recordCleanupFailure(cleanupError, label, error))
+                    labels.append(label)
+        if shield.interrupted:
+            if isinstance(error, KeyboardInterrupt):
+                error.add_note("another interrupt came during cleanup; cleanup finished first")
+            else:
+                shield.raiseIfInterrupted()
+        if error is None and failures:
+            failures[0].add_note(f"raised while cleaning up {labels[0]}")
             raiseCleanupFailures(failures)
 
 

@@ -25,19 +25,26 @@ unpickled. The config then builds the engine's parts, so nobody copies values by
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
-import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
+from .documents import UNREADABLE, describeTomlError, readDocument
 from .protocols import Stage
 from .sources import SensorSource
 from .stages import Normalizer, ThresholdFilter, WindowAverage
-from .validators import BoundedInt, PositiveFloat, checkOrdered, fieldValues, validatedFields
+from .validators import (
+    BoundedInt,
+    FieldsOnly,
+    PositiveFloat,
+    Validator,
+    checkOrdered,
+    didYouMean,
+    fieldValues,
+    shortRepr,
+    validatedFields,
+)
 
 __all__ = ["ConfigError", "PipelineConfig", "describeTomlError", "didYouMean"]
 
@@ -68,12 +75,19 @@ class ConfigError(ValueError):
         return "\n  - ".join([header, *self.problems])
 
 
-class PipelineConfig:
+class PipelineConfig(FieldsOnly):
     """The pipeline's settings, each validated on every assignment (slide 7).
 
     ``filterMin``/``filterMax`` bound the :class:`~pipeline_lib.ThresholdFilter` and the
     :class:`~pipeline_lib.Normalizer`; ``filterMin < filterMax`` is checked at construction
-    and at every later assignment, before anything is stored.
+    and at every later assignment, before anything is stored. Assigning a name that is
+    not a field is refused too (a typo must not become a new attribute):
+
+    >>> PipelineConfig(100.0, 10, 20.0, 80.0).windowsize = 0
+    Traceback (most recent call last):
+    ...
+    AttributeError: PipelineConfig has no field 'windowsize'; did you mean 'windowSize'? \
+(fields: samplingRateHz, windowSize, filterMin, filterMax)
 
     >>> config = PipelineConfig(samplingRateHz=100.0, windowSize=10, filterMin=20.0, filterMax=80.0)
     >>> config.samplingRateHz = "fast"
@@ -137,8 +151,8 @@ class PipelineConfig:
           - no such file (looked for .../nowhere.toml)
         """
         problems: list[str] = []
-        document = _readDocument(Path(path), problems)
-        if document is _UNREADABLE:
+        document = readDocument(path, problems)
+        if document is UNREADABLE:
             raise ConfigError(problems, path)
         return cls._build(document, problems, path=path)
 
@@ -156,25 +170,23 @@ class PipelineConfig:
         """Validate every field separately, then the rules between them; gather problems."""
         if not isinstance(mapping, Mapping):
             problems.append(
-                f"{cls.__name__} needs a table of field names to values, got {mapping!r}"
+                f"{cls.__name__} needs a table of field names to values, got {shortRepr(mapping)}"
             )
             return {}
         fields = validatedFields(cls)
         for key in mapping:
             if key not in fields:
-                hint = didYouMean(str(key), list(fields))
+                hint = didYouMean(key, list(fields)) if isinstance(key, str) else ""
                 problems.append(
-                    f"{cls.__name__} has no field {key!r}{hint} (fields: {', '.join(fields)})"
+                    f"{cls.__name__} has no field {shortRepr(key)}{hint} "
+                    f"(fields: {', '.join(fields)})"
                 )
         values: dict[str, Any] = {}
         for name, field in fields.items():
             if name not in mapping:
                 problems.append(f"{field.qualifiedName} is missing (expected {field.expectation})")
                 continue
-            try:
-                values[name] = field.validate(mapping[name])
-            except (TypeError, ValueError) as error:
-                problems.append(str(error))
+            values.update(_checkOne(field, mapping[name], problems))
         try:  # the pair is compared when both of its values are valid
             cls.checkFields(values)
         except ValueError as error:
@@ -247,86 +259,15 @@ samplingRateHz=100.0)
         )
 
 
-def didYouMean(name: str, choices: Sequence[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest of ``choices`` (any case), or ``""``.
+def _checkOne(field: Validator[Any], value: object, problems: list[str]) -> dict[str, Any]:
+    """``{name: stored value}`` if the field accepts ``value``; else ``{}``, problem listed.
 
-    >>> didYouMean("windowsize", ["samplingRateHz", "windowSize"])
-    "; did you mean 'windowSize'?"
-    >>> didYouMean("colour", ["windowSize"])
-    ''
+    Only a refusal (TypeError, ValueError) is a problem with the value; anything else a
+    validator raises is a bug in the validator, and propagates as itself.
     """
-    folded = {choice.lower(): choice for choice in choices}
-    matches = difflib.get_close_matches(name.lower(), list(folded), n=1, cutoff=0.6)
-    return f"; did you mean {folded[matches[0]]!r}?" if matches else ""
-
-
-# -- reading files ---------------------------------------------------------------------
-
-
-_UNREADABLE = object()  # what a file that could not be read or parsed gives (JSON null is None)
-
-
-def _readDocument(path: Path, problems: list[str]) -> object:
-    """The parsed file, or ``_UNREADABLE`` with the reason appended to ``problems``."""
-    parse = _PARSERS.get(path.suffix.lower())
-    if parse is None:
-        kind = f"unsupported file type {path.suffix!r}" if path.suffix else "no file type"
-        problems.append(f"{kind}: name the file .toml or .json")
-        return _UNREADABLE
     try:
-        # utf-8-sig: a byte-order mark (Windows editors add one) is not a syntax error.
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        problems.append(f"no such file (looked for {path.absolute()})")
-        return _UNREADABLE
-    except OSError as error:
-        problems.append(f"cannot read the file: {error.strerror or error}")
-        return _UNREADABLE
-    except UnicodeDecodeError as error:
-        problems.append(f"not UTF-8 text: byte {error.start} cannot be decoded")
-        return _UNREADABLE
-    return parse(text, problems)
-
-
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-
-
-def describeTomlError(error: tomllib.TOMLDecodeError) -> str:
-    """``line 3, column 9: invalid TOML: Invalid value`` from tomllib's message.
-
-    Python 3.11-3.13 put the position only in the message: ``... (at line 3, column 9)``.
-    """
-    message = str(error).splitlines()[0]
-    position = _TOML_POSITION.search(message)
-    if position is None:
-        return f"invalid TOML: {message}"
-    line, column = position.groups()
-    return f"line {line}, column {column}: invalid TOML: {message[: position.start()]}"
-
-
-def _parseToml(text: str, problems: list[str]) -> object:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        problems.append(describeTomlError(error))
-        return _UNREADABLE
-
-
-def _parseJson(text: str, problems: list[str]) -> object:
-    def keepPairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        # json keeps the last of duplicate keys silently; a config file should not.
-        seen: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in seen:
-                problems.append(f"key {key!r} appears twice")
-            seen[key] = value
-        return seen
-
-    try:
-        return json.loads(text, object_pairs_hook=keepPairs)
-    except json.JSONDecodeError as error:
-        problems.append(f"line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}")
-        return _UNREADABLE
-
-
-_PARSERS = {".toml": _parseToml, ".json": _parseJson}
+        stored = field.validate(value)
+    except (TypeError, ValueError) as error:
+        problems.append(str(error))
+        return {}
+    return {field.publicName: value if stored is None else stored}

@@ -13,8 +13,15 @@ the chain has been closed, so its ``finally`` blocks have run, and every compone
 owns a resource (a context manager, or an object with ``close()``) has been closed, in
 reverse order of opening. A cleanup that fails is attached to the original exception as
 a note and logged; the original is what reaches the caller, and ``__exit__`` returns
-False. Limits: nothing runs on ``SIGKILL`` or ``os._exit``; the operating system then
-closes descriptors, but a remote server may keep a session until it times out.
+False. A second Ctrl-C during the cleanup waits until the cleanup has finished. A run
+that raised is reported ``"failed"`` even if the block caught the exception.
+
+Limits (the README's guarantee section has the full list): nothing runs on ``SIGKILL``
+or ``os._exit``; a generator that swallows ``GeneratorExit`` cannot be made to stop; and
+the engine closes only what it can see: a helper generator a stage creates inside
+``process`` stays suspended in the stage's frame while a traceback holds that frame,
+unless the stage closes it (``contextlib.closing``) or the context was made with
+``clearFrames=True``, which clears the failed run's frames once cleanup has run.
 
 >>> from pipeline_lib import SensorSource, ThresholdFilter, ListSink
 >>> sink = ListSink()
@@ -28,13 +35,16 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal
 
-from .cleanup import CleanupStack, describeError, openComponent
+from .cleanup import CleanupStack, describeError, openComponent, ownsResource
 from .observe import RunObservations, StageReport, observing
+from .protocols import ROLES, Role, Sink, Source, Stage
 from .tally import Tally
+from .validators import shortRepr
 
 __all__ = ["PipelineContext", "Report"]
 
@@ -58,15 +68,29 @@ class PipelineContext:
     After the block: ``recordCount`` (records delivered to the sink), ``elapsedSeconds``,
     ``status`` (``"completed"`` or ``"failed"``), ``error`` (the exception or ``None``),
     ``metrics`` (measured stages, in pipeline order) and :meth:`report`.
+    ``sinkFinished`` says whether the sink's ``consume()`` returned: the built-in sinks
+    have then committed their output, even if closing a component failed afterwards
+    (the error then carries a note saying so).
+
+    ``clearFrames=True``: when a run fails, once every cleanup has run, clear the local
+    variables of the frames in the error's traceback (:func:`traceback.clear_frames`),
+    so whatever only a stage's locals kept alive (a helper generator holding a pooled
+    connection) is released even while someone holds the error. The traceback still
+    prints, but a debugger finds no locals in those frames.
     """
 
-    def __init__(self, source: Any, pipelineId: str = "pipeline") -> None:
-        _requireMethod(source, "stream", "source")
+    def __init__(
+        self, source: Source, pipelineId: str = "pipeline", *, clearFrames: bool = False
+    ) -> None:
+        _requireMethod(source, "source", "source")
         self.source = source
         self.pipelineId = pipelineId
+        self.clearFrames = clearFrames
         self.recordCount = 0
+        self.sinkFinished = False
         self.status: Status = "created"
         self.error: BaseException | None = None
+        self._runError: BaseException | None = None
         self._startTime: float | None = None
         self._elapsed: float | None = None
         self._observations = RunObservations()
@@ -95,6 +119,8 @@ class PipelineContext:
         excTb: TracebackType | None,
     ) -> Literal[False]:
         self._elapsed = self.elapsedSeconds
+        # A run that raised failed, even if the block caught the exception.
+        excVal = excVal if excVal is not None else self._runError
         if excVal is None:
             self.status = "completed"
             logger.info(
@@ -112,12 +138,14 @@ class PipelineContext:
 
     # -- running ----------------------------------------------------------------------
 
-    def run(self, stages: Sequence[Any] = (), sink: Any = None) -> None:
+    def run(self, stages: Sequence[Stage] = (), *, sink: Sink) -> None:
         """Chain ``source -> stages -> sink``, count the records, and clean up afterwards.
 
         Components that own resources are opened first, in pipeline order; when the run
         ends, however it ends, the generators are closed (outermost first) and then the
-        components, in reverse order of opening.
+        components, in reverse order of opening. A component that owns a resource may
+        take only one place in the pipeline (it would be opened twice); that is checked
+        before anything is opened.
         """
         if self.status != "running":
             raise RuntimeError("PipelineContext.run() must be called inside its `with` block")
@@ -126,24 +154,38 @@ class PipelineContext:
                 f"PipelineContext {self.pipelineId!r} runs once; open a new context per run"
             )
         self._ran = True
-        stages = list(stages)
-        for index, stage in enumerate(stages):
-            _requireMethod(stage, "process", f"stages[{index}]")
-        _requireMethod(sink, "consume", "sink")
-
-        cleanup = CleanupStack()
-        tally: Tally | None = None
-        try:
-            with observing() as self._observations:
-                self._openComponents(cleanup, stages, sink)
-                tally = Tally(self._chain(cleanup, stages))  # counting costs no Python step
-                sink.consume(tally.stream)
+        try:  # one frame, so a traceback reads run -> consume -> process, as on the slides
+            stages = list(stages)
+            for index, stage in enumerate(stages):
+                _requireMethod(stage, "stage", f"stages[{index}]")
+            _requireMethod(sink, "sink", "sink")
+            _refuseDuplicates(self.source, stages, sink)
+            cleanup = CleanupStack()
+            tally: Tally | None = None
+            try:
+                with observing() as self._observations:
+                    self._openComponents(cleanup, stages, sink)
+                    tally = Tally(self._chain(cleanup, stages))  # counting costs no Python step
+                    sink.consume(tally.stream)
+            except BaseException as error:
+                self.recordCount = tally.count if tally else 0
+                cleanup.unwind(error)
+                raise
+            self.recordCount = tally.count
+            self.sinkFinished = True
+            try:
+                cleanup.unwind()
+            except BaseException as error:
+                error.add_note(
+                    f"the sink {_name(sink)} had already finished ({self.recordCount} records): "
+                    "its output is written; the run failed afterwards, while closing"
+                )
+                raise
         except BaseException as error:
-            self.recordCount = tally.count if tally else 0
-            cleanup.unwind(error)
+            self._runError = error  # failed, whatever the block does with the exception
+            if self.clearFrames:
+                _clearFrames(error)
             raise
-        self.recordCount = tally.count
-        cleanup.unwind()
 
     def _openComponents(self, cleanup: CleanupStack, stages: list[Any], sink: Any) -> None:
         openComponent(cleanup, self.source, f"source {_name(self.source)}")
@@ -197,15 +239,45 @@ class PipelineContext:
         return Report("\n".join(lines))
 
 
-_PROTOCOL_OF = {"stream": "Source", "process": "Stage", "consume": "Sink"}
-
-
-def _requireMethod(component: object, method: str, role: str) -> None:
+def _requireMethod(component: object, role: Role, where: str) -> None:
+    method, protocol = ROLES[role]
     if not callable(getattr(component, method, None)):
         raise TypeError(
-            f"PipelineContext: {role} must have a {method}() method "
-            f"(the {_PROTOCOL_OF[method]} protocol), got {component!r}"
+            f"PipelineContext: {where} must have a {method}() method "
+            f"(the {protocol.__name__} protocol), got {shortRepr(component)}"
         )
+
+
+def _refuseDuplicates(source: object, stages: list[Any], sink: object) -> None:
+    """Refuse a component that owns a resource and takes two places: it would be opened twice."""
+    places: dict[int, list[str]] = {}
+    components: dict[int, object] = {}
+    named = [("source", source), *((f"stages[{i}]", s) for i, s in enumerate(stages))]
+    for where, component in [*named, ("sink", sink)]:
+        if not ownsResource(component):
+            continue  # nothing to open: a plain stage may be reused (its metrics get #2)
+        places.setdefault(id(component), []).append(where)
+        components[id(component)] = component
+    for key, roles in places.items():
+        if len(roles) > 1:
+            raise ValueError(
+                f"PipelineContext: the same object {shortRepr(components[key])} is "
+                f"{' and '.join(roles)}; a component takes one place in a pipeline "
+                "(it would be opened and closed twice): create one object per place"
+            )
+
+
+def _clearFrames(error: BaseException) -> None:
+    """Clear the locals of the frames in ``error``'s traceback and in those it chains to."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)  # frames still running are skipped
+        pending += [current.__cause__, current.__context__]
 
 
 def _name(component: object) -> str:

@@ -20,10 +20,10 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from collections.abc import Iterator
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
-__all__ = ["SensorReading", "Sink", "Source", "Stage"]
+__all__ = ["ROLES", "Role", "SensorReading", "Sink", "Source", "Stage"]
 
 
 @runtime_checkable
@@ -42,9 +42,19 @@ class Stage(Protocol):
 
 @runtime_checkable
 class Sink(Protocol):
-    """Anything with a ``consume(stream)`` method that drains a stream."""
+    """Anything with a ``consume(stream)`` method that drains a stream (an iterator)."""
 
-    def consume(self, stream: Iterable[Any]) -> object: ...
+    def consume(self, stream: Iterator[Any]) -> object: ...
+
+
+Role = Literal["source", "stage", "sink"]
+
+#: The three roles: the method that makes an object fit each, and the role's protocol.
+ROLES: dict[Role, tuple[str, type]] = {
+    "source": ("stream", Source),
+    "stage": ("process", Stage),
+    "sink": ("consume", Sink),
+}
 
 
 class SensorReading(NamedTuple):

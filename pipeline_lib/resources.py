@@ -20,7 +20,20 @@ pipeline_lib.resources.PoolExhausted: ConnectionPool(demo.sqlite) is exhausted:
 >>> with pool.connection(holder="run 3") as conn:
 ...     conn.execute("select 1 + 1").fetchone()
 (2,)
+>>> conn.execute("select 1")        # the lecture's use-after-release, made visible
+Traceback (most recent call last):
+...
+pipeline_lib.resources.ConnectionReleased: this connection was released by 'run 3'; \
+acquire a new one from ConnectionPool(demo.sqlite)
 >>> pool.release(second); pool.close()
+
+Each ``acquire`` hands out a new :class:`PooledConnection`, a thin stand-in for the
+pool's ``sqlite3.Connection`` that refuses every use once it is released, so an old
+holder cannot open a transaction on the next holder's connection. ``acquire``,
+``release`` and ``with pool.connection()`` are safe against Ctrl-C: an interrupt during
+them leaves the connection either handed out (and, under ``with``, released again) or
+back in the pool, never lost. A bare ``conn = pool.acquire()`` can still lose one if
+Ctrl-C lands on that very line, after ``acquire`` returned: prefer ``with``.
 """
 
 from __future__ import annotations
@@ -29,15 +42,82 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
 
-__all__ = ["ConnectionPool", "PoolExhausted", "openDescriptorsOn", "openFileDescriptors"]
+from .interrupts import deferredInterrupts
+
+__all__ = [
+    "ConnectionPool",
+    "ConnectionReleased",
+    "PoolExhausted",
+    "PooledConnection",
+    "openDescriptorsOn",
+    "openFileDescriptors",
+]
 
 
 class PoolExhausted(RuntimeError):
     """Raised by :meth:`ConnectionPool.acquire` when every connection is in use."""
+
+
+class ConnectionReleased(sqlite3.ProgrammingError):
+    """A :class:`PooledConnection` was used after it was given back to its pool."""
+
+
+class PooledConnection:
+    """A connection lent by a :class:`ConnectionPool`: a ``sqlite3.Connection`` until released.
+
+    Attribute access (``execute``, ``commit``, ``in_transaction``...) and ``with conn:``
+    (a transaction) pass through to the real connection while the loan lasts; after
+    :meth:`ConnectionPool.release`, every use raises :class:`ConnectionReleased`.
+    """
+
+    __slots__ = ("_connection", "_pool", "holder")
+
+    def __init__(self, connection: sqlite3.Connection, pool: ConnectionPool, holder: str) -> None:
+        self._connection: sqlite3.Connection | None = connection
+        self._pool = pool
+        self.holder = holder
+
+    @property
+    def released(self) -> bool:
+        """Whether the loan is over (every use now raises)."""
+        return self._connection is None
+
+    def _live(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise ConnectionReleased(
+                f"this connection was released by {self.holder!r}; "
+                f"acquire a new one from ConnectionPool({self._pool.database.name})"
+            )
+        return self._connection
+
+    def _endLoan(self) -> sqlite3.Connection:
+        connection = self._live()
+        self._connection = None
+        return connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._live(), name)
+
+    def __enter__(self) -> PooledConnection:
+        self._live().__enter__()
+        return self
+
+    def __exit__(
+        self,
+        excType: type[BaseException] | None,
+        excVal: BaseException | None,
+        excTb: TracebackType | None,
+    ) -> Literal[False]:
+        self._live().__exit__(excType, excVal, excTb)
+        return False
+
+    def __repr__(self) -> str:
+        state = "released" if self._connection is None else "in use"
+        return f"<PooledConnection of {self._pool.database.name} held by {self.holder!r}, {state}>"
 
 
 class ConnectionPool:
@@ -57,7 +137,7 @@ class ConnectionPool:
         self.database = Path(database)
         self.size = size
         self._idle: list[sqlite3.Connection] = []
-        self._holders: dict[int, tuple[sqlite3.Connection, str]] = {}
+        self._holders: dict[int, tuple[PooledConnection, str]] = {}
         self._lock = threading.Lock()
         self._closed = False
         self._served = 0
@@ -90,11 +170,19 @@ class ConnectionPool:
         """Who holds the connections in use, in the order they acquired them."""
         return [holder for _, holder in self._holders.values()]
 
-    def acquire(self, holder: str | None = None) -> sqlite3.Connection:
+    def acquire(self, holder: str | None = None) -> PooledConnection:
         """Hand out a free connection, or raise :class:`PoolExhausted` if none is free.
 
         ``holder`` is a label for error messages and leak reports (who has it).
         """
+        loan = _Loan(self, holder)
+        try:
+            return loan.__enter__()
+        except BaseException:  # Ctrl-C after the loan was made, before it was returned
+            loan.__exit__()
+            raise
+
+    def _lend(self, holder: str | None) -> PooledConnection:
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"{self!r} is closed")
@@ -105,36 +193,49 @@ class ConnectionPool:
                 )
             conn = self._idle.pop() if self._idle else self._connect()
             self._served += 1
-            self._holders[id(conn)] = (conn, holder or f"holder #{self._served}")
-            return conn
+            lent = PooledConnection(conn, self, holder or f"holder #{self._served}")
+            self._holders[id(lent)] = (lent, lent.holder)
+            return lent
 
-    def release(self, conn: sqlite3.Connection) -> None:
-        """Give a connection back. Any transaction it left open is rolled back."""
+    def release(self, conn: PooledConnection) -> None:
+        """Give a connection back: it refuses use from now on; its transaction is rolled back."""
+        with deferredInterrupts() as shield:  # the whole of it, even when Ctrl-C comes
+            self._takeBack(conn)
+        shield.raiseIfInterrupted()
+
+    def _takeBack(self, conn: PooledConnection) -> None:
         with self._lock:
-            if self._holders.pop(id(conn), None) is None:
-                raise ValueError(f"{self!r}: release() of a connection it did not hand out")
-            if conn.in_transaction:
-                conn.rollback()
+            if self._holders.get(id(conn), (None,))[0] is not conn:
+                released = isinstance(conn, PooledConnection) and conn.released
+                problem = "already released" if released else "it did not hand out"
+                raise ValueError(f"{self!r}: release() of a connection {problem}")
+            del self._holders[id(conn)]
+            raw = conn._endLoan()
+            if raw.in_transaction:
+                raw.rollback()
             if self._closed:
-                conn.close()
+                raw.close()
             else:
-                self._idle.append(conn)
+                self._idle.append(raw)
 
-    @contextmanager
-    def connection(self, holder: str | None = None) -> Iterator[sqlite3.Connection]:
+    def connection(self, holder: str | None = None) -> _Loan:
         """``with pool.connection() as conn:`` acquires, and releases whatever happens."""
-        conn = self.acquire(holder)
-        try:
-            yield conn
-        finally:
-            self.release(conn)
+        return _Loan(self, holder)
 
-    def close(self) -> None:
-        """Close the idle connections now, and the others as they are released."""
+    def close(self, *, force: bool = False) -> None:
+        """Close the idle connections now, and the others as they are released.
+
+        With ``force=True`` the connections still lent out are taken back and closed
+        too (their holders' ``PooledConnection`` then refuses use): for a scratch pool
+        whose borrowers may have leaked, so that no connection outlives it unclosed.
+        """
         with self._lock:
             self._closed = True
             while self._idle:
                 self._idle.pop().close()
+            lent = [conn for conn, _ in self._holders.values()] if force else []
+        for conn in lent:
+            self.release(conn)  # the pool is closed: release closes it
 
     def __enter__(self) -> ConnectionPool:
         return self
@@ -145,6 +246,35 @@ class ConnectionPool:
     def _connect(self) -> sqlite3.Connection:
         # check_same_thread=False: the pool, not sqlite3, decides who uses a connection.
         return sqlite3.connect(self.database, check_same_thread=False)
+
+
+class _Loan:
+    """``pool.connection()``: acquire on entry, release on exit, even under Ctrl-C.
+
+    A class rather than ``@contextmanager``: a generator's ``__enter__`` can be
+    interrupted after the acquire and before ``with`` has taken charge of the exit.
+    """
+
+    def __init__(self, pool: ConnectionPool, holder: str | None) -> None:
+        self.pool = pool
+        self.holder = holder
+        self.conn: PooledConnection | None = None
+
+    def __enter__(self) -> PooledConnection:
+        # Wherever Ctrl-C lands, the loan is either made and returned, or undone.
+        try:
+            with deferredInterrupts() as shield:  # making the loan and noting it, not half
+                self.conn = self.pool._lend(self.holder)
+            shield.raiseIfInterrupted()
+            return self.conn
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def __exit__(self, *excInfo: object) -> None:
+        if self.conn is not None:
+            conn, self.conn = self.conn, None
+            self.pool.release(conn)
 
 
 def openFileDescriptors() -> int:

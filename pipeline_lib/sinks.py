@@ -53,7 +53,10 @@ class CsvSink:
 
     Rows go to a hidden temporary file in the same folder, which replaces ``path`` in
     one atomic rename once the stream is exhausted. If anything fails first, the
-    temporary file is removed and an existing ``path`` is left untouched.
+    temporary file is removed and an existing ``path`` is left untouched. A file that
+    is replaced keeps its permissions; a symlink is written through (its target is
+    replaced, the link stays). If an interrupt lands just as the rename returns, the
+    interrupt is what the caller gets, with a note that the file was completely written.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -64,26 +67,37 @@ class CsvSink:
 
     def consume(self, stream: Iterable[Any]) -> int:
         """Write every record; return how many were written."""
-        folder = self.path.parent
+        # Through a symlink to its target: replacing the link itself would cut it.
+        target = Path(os.path.realpath(self.path))
+        folder = target.parent
         if not folder.is_dir():
             raise FileNotFoundError(2, "CsvSink: no such folder", os.fspath(folder))
-        fd, temporary = tempfile.mkstemp(
-            dir=folder, prefix=f".{self.path.name}.", suffix=".partial"
-        )
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".partial")
         try:
             with os.fdopen(fd, "w", newline="", encoding="utf-8") as file:
                 writer = csv.writer(file)
                 writer.writerow(CSV_HEADER)
                 tally = Tally(stream)
                 writer.writerows(map(_fields, tally.stream))
-            # mkstemp makes the file private (0600); give it the permissions any
-            # file created with open() would have.
-            os.chmod(temporary, 0o666 & ~_currentUmask())
-            os.replace(temporary, self.path)
-        except BaseException:
-            os.unlink(temporary)
+            # mkstemp makes the file private (0600): give it the existing file's mode, or
+            # the mode any file created with open() would have.
+            os.chmod(temporary, _modeFor(target))
+            os.replace(temporary, target)
+        except BaseException as error:
+            try:
+                os.unlink(temporary)
+            except FileNotFoundError:
+                # Only the rename removes it: an interrupt landed just after os.replace.
+                error.add_note(f"CsvSink: {os.fspath(self.path)} was completely written")
             raise
         return tally.count
+
+
+def _modeFor(target: Path) -> int:
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_currentUmask()
 
 
 def _currentUmask() -> int:

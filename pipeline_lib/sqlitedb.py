@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .resources import ConnectionPool
+from .resources import ConnectionPool, PooledConnection
 
 __all__ = ["Database", "checkDatabase", "connectionFor", "describeDatabase", "quotedTable"]
 
@@ -56,7 +56,7 @@ def describeDatabase(database: Database) -> str:
 @contextmanager
 def connectionFor(
     database: Database, holder: str, *, mustExist: bool
-) -> Iterator[sqlite3.Connection]:
+) -> Iterator[sqlite3.Connection | PooledConnection]:
     """A connection for the duration of the block: borrowed from a pool, or opened and closed.
 
     ``mustExist`` turns SQLite's habit of silently creating a missing database file
@@ -72,8 +72,8 @@ def connectionFor(
         raise FileNotFoundError(2, f"{holder}: no such database file", os.fspath(path))
     if not path.parent.is_dir():
         raise FileNotFoundError(2, f"{holder}: no such folder", os.fspath(path.parent))
-    conn = sqlite3.connect(path)
+    own = sqlite3.connect(path)
     try:
-        yield conn
+        yield own
     finally:
-        conn.close()
+        own.close()

@@ -19,13 +19,29 @@ ValueError: Sensor.channels must be in [1, 8], got 9
 >>> Sensor.rateHz                # class access returns the descriptor itself
 PositiveFloat()
 
-A new rule is one method: return the value to store (normalised), or raise.
+A new rule is one method, ``validate(value)``: return a value to store it instead
+(normalised), return nothing (``None``) to store the value as given, or raise to refuse.
+So the Descriptor HowTo's validators, whose ``validate`` only raises, port verbatim
+(``__init__`` need not call ``super().__init__()``):
+
+>>> class OneOf(Validator):
+...     def __init__(self, *options):
+...         self.options = set(options)
+...     def validate(self, value):
+...         if value not in self.options:
+...             raise ValueError(f'Expected {value!r} to be one of {self.options!r}')
+>>> class Export:
+...     kind = OneOf("csv")
+>>> export = Export()
+>>> export.kind = "csv"
+>>> export.kind
+'csv'
 
 >>> class EvenInt(BoundedInt):
 ...     def validate(self, value):
 ...         value = super().validate(value)
 ...         if value % 2:
-...             raise ValueError(f"{self.qualifiedName} must be even, got {value!r}")
+...             raise ValueError(f"{self.qualifiedName} must be even, got {shortRepr(value)}")
 ...         return value
 >>> class Grid:
 ...     cells = EvenInt(0, 100)
@@ -38,22 +54,29 @@ Rules that involve several fields (``filterMin < filterMax``) belong to the owne
 the owner class has a ``checkFields(values)`` method, every assignment calls it with the
 values the object *would* have, before anything is stored; it raises to refuse, and the
 object keeps its old values. See :class:`~pipeline_lib.PipelineConfig`.
+
+A class that inherits :class:`FieldsOnly` also refuses assignments to names that are not
+fields, so a typo (``config.windowsize = 0``) is an error, not a new attribute.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, Self, TypeVar, overload
 
 __all__ = [
     "BoundedInt",
+    "FieldsOnly",
     "FiniteFloat",
     "PositiveFloat",
     "Validator",
     "checkOrdered",
+    "didYouMean",
     "fieldValues",
+    "shortRepr",
     "validatedFields",
 ]
 
@@ -85,12 +108,15 @@ class Validator(Generic[T]):
 
     #: What a valid value looks like, for messages such as "is missing (expected ...)".
     expectation = "a valid value"
+    # Until __set_name__ runs (a validator used on its own), messages say "value". These
+    # are class attributes, so a subclass whose __init__ skips super().__init__() (as
+    # the Descriptor HowTo's do) still has them.
+    ownerName = ""
+    publicName = "value"
+    privateName = "_value"
 
     def __init__(self) -> None:
-        # Until __set_name__ runs (a validator used on its own), messages say "value".
-        self.ownerName = ""
-        self.publicName = "value"
-        self.privateName = "_value"
+        pass
 
     def __set_name__(self, owner: type, name: str) -> None:
         """Called once, when the class body that assigns this descriptor is executed."""
@@ -118,6 +144,8 @@ class Validator(Generic[T]):
 
     def __set__(self, obj: object, value: Any) -> None:
         stored = self.validate(value)
+        if stored is None:  # validate() returned nothing: keep the value as given
+            stored = value
         # Cross-field rules see the object as it would be, and may refuse: nothing is
         # stored until they agree, so a rejected assignment leaves the object unchanged.
         checkFields = getattr(obj, "checkFields", None)
@@ -128,8 +156,8 @@ class Validator(Generic[T]):
     def __delete__(self, obj: object) -> None:
         raise AttributeError(f"{self.qualifiedName} cannot be deleted")
 
-    def validate(self, value: Any) -> T:
-        """Return ``value`` as it should be stored, or raise TypeError/ValueError."""
+    def validate(self, value: Any) -> T | None:
+        """Return the value to store, or ``None`` to store ``value`` as given; raise to refuse."""
         raise NotImplementedError(f"{type(self).__name__} must define validate(value)")
 
     def __repr__(self) -> str:
@@ -152,13 +180,15 @@ class FiniteFloat(Validator[float]):
     def validate(self, value: Any) -> float:
         # bool is an int subclass, but True is not a number anyone means to configure.
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{self.qualifiedName} must be numeric, got {value!r}")
+            raise TypeError(f"{self.qualifiedName} must be numeric, got {shortRepr(value)}")
         try:
             number = float(value)
         except OverflowError:  # an int too large for a float
             number = math.inf
         if not math.isfinite(number):
-            raise ValueError(f"{self.qualifiedName} must be a finite number, got {value!r}")
+            raise ValueError(
+                f"{self.qualifiedName} must be a finite number, got {shortRepr(value)}"
+            )
         return number
 
 
@@ -176,7 +206,7 @@ class PositiveFloat(FiniteFloat):
     def validate(self, value: Any) -> float:
         number = super().validate(value)
         if number <= 0:
-            raise ValueError(f"{self.qualifiedName} must be > 0, got {value!r}")
+            raise ValueError(f"{self.qualifiedName} must be > 0, got {shortRepr(value)}")
         return number
 
 
@@ -212,12 +242,14 @@ class BoundedInt(Validator[int]):
 
     def validate(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{self.qualifiedName} must be an int, got {value!r}")
+            raise TypeError(f"{self.qualifiedName} must be an int, got {shortRepr(value)}")
         number = int(value)
         tooLow = self.lo is not None and number < self.lo
         tooHigh = self.hi is not None and number > self.hi
         if tooLow or tooHigh:
-            raise ValueError(f"{self.qualifiedName} must be {self._range()}, got {value!r}")
+            raise ValueError(
+                f"{self.qualifiedName} must be {self._range()}, got {shortRepr(value)}"
+            )
         return number
 
     def __repr__(self) -> str:
@@ -274,3 +306,90 @@ def checkOrdered(owner: str, values: Mapping[str, Any], lowName: str, highName: 
         low, high = values[lowName], values[highName]
         if not low < high:
             raise ValueError(f"{owner}: {lowName} must be < {highName}, got {low!r} >= {high!r}")
+
+
+class FieldsOnly:
+    """Base for classes of validated fields: assigning a name that is not a field fails.
+
+    Without it, ``config.windowsize = 0`` (a typo) quietly adds a new attribute and no
+    validator runs: slide 5's error that surfaces three stages later. Names the class
+    defines (fields, properties, class attributes) and private names (``_x``) may be
+    assigned; anything else raises :class:`AttributeError` with a did-you-mean.
+
+    >>> class Point(FieldsOnly):
+    ...     x = FiniteFloat()
+    ...     y = FiniteFloat()
+    >>> point = Point()
+    >>> point.x = 1
+    >>> point.X = 2
+    Traceback (most recent call last):
+    ...
+    AttributeError: Point has no field 'X'; did you mean 'x'? (fields: x, y)
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        owner = type(self)
+        if not (name.startswith("_") or hasattr(owner, name)):
+            fields = list(validatedFields(owner))
+            raise AttributeError(
+                f"{owner.__name__} has no field {name!r}{didYouMean(name, fields)} "
+                f"(fields: {', '.join(fields)})",
+                name=name,
+                obj=self,
+            )
+        super().__setattr__(name, value)
+
+
+def didYouMean(name: str, choices: Sequence[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices`` (any case), or ``""``.
+
+    >>> didYouMean("windowsize", ["samplingRateHz", "windowSize"])
+    "; did you mean 'windowSize'?"
+    >>> didYouMean("colour", ["windowSize"])
+    ''
+    """
+    folded = {choice.lower(): choice for choice in choices}
+    matches = difflib.get_close_matches(name.lower(), list(folded), n=1, cutoff=0.6)
+    return f"; did you mean {folded[matches[0]]!r}?" if matches else ""
+
+
+#: Longer reprs are shortened in messages: a value read from a file may be huge.
+LONGEST_REPR = 60
+
+
+def shortRepr(value: object) -> str:
+    """``repr(value)`` for a message: shortened when long, and never raising.
+
+    An int too long for ``repr`` (over 4300 digits), a value whose ``repr`` raises, or
+    a long string would otherwise make the message itself fail or fill the screen.
+
+    >>> shortRepr(10**5000)
+    '1000000000...0000000000 (an int of 5001 digits)'
+    >>> shortRepr("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (a str, repr of 102 characters)"
+    >>> class Broken:
+    ...     def __repr__(self):
+    ...         raise RuntimeError("no")
+    >>> shortRepr(Broken())
+    '<a Broken whose repr() raised RuntimeError>'
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 190:
+        return _shortInt(value)
+    try:
+        text = repr(value)
+    except Exception as error:
+        return f"<a {type(value).__name__} whose repr() raised {type(error).__name__}>"
+    if len(text) <= LONGEST_REPR:
+        return text
+    return f"{text[:48]}... (a {type(value).__name__}, repr of {len(text)} characters)"
+
+
+def _shortInt(value: int) -> str:
+    """The first and last ten digits and the count, without ``str()`` (limited to 4300 digits)."""
+    number = abs(value)
+    digits = int(number.bit_length() * math.log10(2)) + 1
+    if number < 10 ** (digits - 1):  # the estimate can be one too high
+        digits -= 1
+    head, tail = number // 10 ** (digits - 10), number % 10**10
+    sign = "-" if value < 0 else ""
+    return f"{sign}{head}...{tail:010d} (an int of {digits} digits)"

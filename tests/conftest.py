@@ -6,10 +6,16 @@ which would leak into the Jupyter kernels that notebook and browser tests start.
 Browser tests get a private JupyterLab (``jupyterLab``) and Debian's Chromium
 (``chromium``), one of each per session, and a fresh page per test (``labPage``); the
 machinery lives in ``browser_harness.py``.
+
+Hypothesis: with ``CI=true`` (CI sets it) the ``ci`` profile runs derandomized, so a
+run is reproducible, and prints the blob that replays a failure
+(``@reproduce_failure``); locally the ``dev`` profile keeps exploring new examples.
+Choose one explicitly with ``HYPOTHESIS_PROFILE=ci``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +23,21 @@ from typing import Any
 import matplotlib
 import pytest
 from browser_harness import JupyterLabServer, launchChromium, requireBrowser
+from hypothesis import settings
 
 matplotlib.use("Agg")
+
+
+def hypothesisProfile(environment: dict[str, str] | os._Environ[str]) -> str:
+    """``ci`` when the environment says CI (``CI=true``), else ``dev``; an explicit choice wins."""
+    if environment.get("HYPOTHESIS_PROFILE"):
+        return environment["HYPOTHESIS_PROFILE"]
+    return "ci" if environment.get("CI", "").lower() in ("true", "1", "yes") else "dev"
+
+
+settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile(hypothesisProfile(os.environ))
 
 BROWSER_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 

@@ -38,7 +38,10 @@ def test_without_an_original_error_the_first_cleanup_failure_is_raised_with_the_
     stack.push(lambda: (_ for _ in ()).throw(RuntimeError("first")), "a")
     with caplog.at_level(logging.ERROR, logger="pipeline_lib"), pytest.raises(RuntimeError) as info:
         stack.unwind()
-    assert info.value.__notes__ == ["another cleanup also failed: OSError: second"]
+    assert info.value.__notes__ == [
+        "raised while cleaning up a",
+        "another cleanup also failed: OSError: second",
+    ]
     assert "cleanup of a failed: RuntimeError: first" in caplog.text
     assert "cleanup of b failed: OSError: second" in caplog.text
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import hypothesisProfile
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import anything
+from strategies import BrokenRepr, anything, hostileValues
 
 from pipeline_lib import (
     ConfigError,
@@ -26,6 +27,7 @@ from pipeline_lib import (
     WindowAverage,
 )
 from pipeline_lib.config import didYouMean
+from pipeline_lib.validators import shortRepr
 
 FIELDS = ["samplingRateHz", "windowSize", "filterMin", "filterMax"]
 VALID = {"samplingRateHz": 100.0, "windowSize": 10, "filterMin": 20.0, "filterMax": 80.0}
@@ -126,8 +128,10 @@ def test_any_assignment_is_stored_or_refused_leaving_the_config_unchanged(
     before = config.asDict()
     if _isValid(field, value, before):
         setattr(config, field, value)
-        stored = value if field == "windowSize" else float(value)  # floats are stored as float
-        assert config.asDict() == {**before, field: stored}
+        # What is stored is the field's type: an int given to a float field is stored as
+        # float(value), which for a large int (2**53 + 1) is not equal to the int itself.
+        expected = value if field == "windowSize" else float(value)
+        assert config.asDict() == {**before, field: expected}
         assert type(getattr(config, field)) is type(before[field])
         return
     with pytest.raises((TypeError, ValueError)) as raised:
@@ -135,7 +139,7 @@ def test_any_assignment_is_stored_or_refused_leaving_the_config_unchanged(
     message = str(raised.value)
     assert message.startswith("PipelineConfig"), message
     assert field in message, message
-    assert repr(value) in message or repr(float(value)) in message, message
+    assert shortRepr(value) in message or repr(float(value)) in message, message
     assert config.asDict() == before
 
 
@@ -418,3 +422,109 @@ def test_a_pipeline_built_from_the_config_equals_one_built_by_hand() -> None:
             sink=byHand,
         )
     assert byConfig.records == byHand.records and byConfig.records
+
+
+# -- a typo is refused, not stored as a new attribute (slide 5's late error) ----------------
+
+
+class SubclassedConfig(PipelineConfig):
+    """A course-style subclass: the same machinery, so the same refusal."""
+
+
+@pytest.mark.parametrize("configClass", [PipelineConfig, SubclassedConfig])
+def test_a_misspelt_field_is_an_attribute_error_with_a_did_you_mean(configClass: type) -> None:
+    config = configClass(100.0, 10, 20.0, 80.0)
+    with pytest.raises(AttributeError) as raised:
+        config.windowsize = 0
+    assert str(raised.value) == (
+        f"{configClass.__name__} has no field 'windowsize'; did you mean 'windowSize'? "
+        "(fields: samplingRateHz, windowSize, filterMin, filterMax)"
+    )
+    assert not hasattr(config, "windowsize")
+    assert config.windowSize == 10
+
+
+@given(st.text(min_size=1).filter(lambda name: not name.startswith("_")))
+def test_any_name_that_is_not_a_field_is_refused(name: str) -> None:
+    config = _config()
+    if hasattr(PipelineConfig, name):
+        return
+    with pytest.raises(AttributeError, match=r"^PipelineConfig has no field "):
+        setattr(config, name, 1)
+    assert config.asDict() == VALID
+
+
+def test_assigning_a_huge_int_names_class_field_and_a_shortened_value() -> None:
+    config = _config()
+    with pytest.raises(ValueError) as raised:
+        config.windowSize = 10**5000
+    assert str(raised.value) == (
+        "PipelineConfig.windowSize must be in [1, 10000], "
+        "got 1000000000...0000000000 (an int of 5001 digits)"
+    )
+
+
+# -- malformed files and hostile values: one ConfigError, never a raw exception -------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "invalid JSON: nested too deeply"),
+        ("deep.toml", "x = " + "[" * 100_000 + "]" * 100_000, "invalid TOML: nested too deeply"),
+        (
+            "huge.json",
+            '{"windowSize": 1' + "0" * 5000 + "}",
+            "invalid JSON: Exceeds the limit (4300 digits) for integer string conversion",
+        ),
+        (
+            "huge.toml",
+            "windowSize = 1" + "0" * 5000 + "\n",
+            "invalid TOML: Exceeds the limit (4300 digits) for integer string conversion",
+        ),
+    ],
+)
+def test_a_malformed_file_is_one_config_error_naming_the_file(
+    tmp_path: Path, name: str, text: str, problem: str
+) -> None:
+    path = _write(tmp_path, name, text)
+    with pytest.raises(ConfigError) as raised:
+        PipelineConfig.fromFile(path)
+    assert raised.value.path == path
+    assert len(raised.value.problems) == 1
+    assert raised.value.problems[0].startswith(problem), raised.value.problems
+
+
+@settings(max_examples=50)
+@given(st.sampled_from(FIELDS), hostileValues)
+def test_any_hostile_value_in_a_dict_is_one_config_error(field: str, value: Any) -> None:
+    with pytest.raises(ConfigError) as raised:
+        PipelineConfig.fromDict({**VALID, field: value})
+    assert len(raised.value.problems) == 1
+    assert f"PipelineConfig.{field}" in raised.value.problems[0]
+    assert len(str(raised.value)) < 300
+
+
+def test_a_value_whose_repr_raises_is_listed_not_leaked() -> None:
+    with pytest.raises(ConfigError) as raised:
+        PipelineConfig.fromDict({**VALID, "samplingRateHz": BrokenRepr()})
+    assert raised.value.problems == [
+        "PipelineConfig.samplingRateHz must be numeric, got <a BrokenRepr whose repr() raised "
+        "RuntimeError>"
+    ]
+    with pytest.raises(ConfigError, match="needs a table of field names to values"):
+        PipelineConfig.fromDict(BrokenRepr())  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="has no field <a BrokenRepr whose repr"):
+        PipelineConfig.fromDict({**VALID, BrokenRepr(): 1})  # type: ignore[dict-item]
+
+
+# -- the Hypothesis profiles: reproducible in CI, exploring locally -------------------------
+
+
+def test_ci_runs_property_tests_derandomized_and_prints_the_seed_blob() -> None:
+    assert hypothesisProfile({"CI": "true"}) == "ci"
+    assert hypothesisProfile({}) == "dev"
+    assert hypothesisProfile({"CI": "true", "HYPOTHESIS_PROFILE": "dev"}) == "dev"
+    ci, dev = settings.get_profile("ci"), settings.get_profile("dev")
+    assert ci.derandomize and ci.print_blob
+    assert not dev.derandomize and dev.print_blob

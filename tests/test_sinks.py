@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -109,3 +112,46 @@ def test_csv_sink_output_has_the_permissions_of_a_normally_created_file(tmp_path
     CsvSink(tmp_path / "out.csv").consume(iter(READINGS[:2]))
     mode = stat.S_IMODE(os.stat(tmp_path / "out.csv").st_mode)
     assert mode == stat.S_IMODE(os.stat(reference).st_mode)
+
+
+# -- replacing a file keeps what the user set up: its mode, its symlink ----------------------
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o600, 0o664])
+def test_replacing_a_file_keeps_its_permissions(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "out.csv"
+    path.write_text("old\n")
+    path.chmod(mode)
+    CsvSink(path).consume(SensorSource(count=3).stream())
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert path.read_text().startswith("sensorId,")
+
+
+def test_a_symlink_is_written_through_to_its_target(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    target = tmp_path / "data" / "real.csv"
+    target.write_text("old\n")
+    link = tmp_path / "out.csv"
+    link.symlink_to(target)
+    CsvSink(link).consume(SensorSource(count=3).stream())
+    assert link.is_symlink() and link.resolve() == target
+    assert target.read_text().startswith("sensorId,")
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["real.csv"]
+
+
+def test_an_interrupt_as_the_rename_returns_reaches_the_caller_with_the_files_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    realReplace = os.replace
+
+    def replaceThenInterrupt(source: str, destination: Any) -> None:
+        realReplace(source, destination)
+        raise KeyboardInterrupt  # Ctrl-C landing just as os.replace returns
+
+    monkeypatch.setattr(os, "replace", replaceThenInterrupt)
+    path = tmp_path / "out.csv"
+    with pytest.raises(KeyboardInterrupt) as raised:
+        CsvSink(path).consume(SensorSource(count=3).stream())
+    assert raised.value.__notes__ == [f"CsvSink: {path} was completely written"]
+    assert path.read_text().count("\n") == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]

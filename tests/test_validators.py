@@ -9,10 +9,19 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from strategies import anything
+from hypothesis import strategies as st
+from strategies import anything, hostileValues
 
 from pipeline_lib import BoundedInt, PositiveFloat, Validator
-from pipeline_lib.validators import FiniteFloat, checkOrdered, fieldValues, validatedFields
+from pipeline_lib.validators import (
+    LONGEST_REPR,
+    FieldsOnly,
+    FiniteFloat,
+    checkOrdered,
+    fieldValues,
+    shortRepr,
+    validatedFields,
+)
 
 
 class Probe:
@@ -34,7 +43,7 @@ def _asFloat(value: Any) -> float | None:
 def _assertNamesOwnerFieldValue(error: BaseException, field: str, value: Any) -> None:
     message = str(error)
     assert message.startswith(f"Probe.{field} must "), message
-    assert message.endswith(f", got {value!r}"), message
+    assert message.endswith(f", got {shortRepr(value)}"), message
 
 
 # -- the base class -----------------------------------------------------------------------
@@ -146,7 +155,12 @@ def test_finite_float_accepts_every_finite_real_and_nothing_else(value: Any) -> 
         (math.nan, ValueError, "Probe.rate must be a finite number, got nan"),
         (math.inf, ValueError, "Probe.rate must be a finite number, got inf"),
         (-math.inf, ValueError, "Probe.rate must be a finite number, got -inf"),
-        (10**400, ValueError, f"Probe.rate must be a finite number, got {10**400!r}"),
+        (
+            10**400,
+            ValueError,
+            "Probe.rate must be a finite number, "
+            "got 1000000000...0000000000 (an int of 401 digits)",
+        ),
         (0, ValueError, "Probe.rate must be > 0, got 0"),
         (-5, ValueError, "Probe.rate must be > 0, got -5"),
     ],
@@ -254,3 +268,156 @@ def test_a_cross_field_rule_refuses_before_storing() -> None:
 def test_check_ordered_waits_until_both_values_are_there() -> None:
     checkOrdered("Band", {"low": 9.0}, "low", "high")
     checkOrdered("Band", {}, "low", "high")
+
+
+# -- the Descriptor HowTo's validators, verbatim apart from the base class ----------------
+# (Doc/howto/descriptor.rst, "Custom validators"): validate() returns nothing, and the
+# subclasses' __init__ never calls super().__init__().
+
+
+class OneOf(Validator):
+    def __init__(self, *options):  # type: ignore[no-untyped-def]
+        self.options = set(options)
+
+    def validate(self, value):  # type: ignore[no-untyped-def]
+        if value not in self.options:
+            raise ValueError(f"Expected {value!r} to be one of {self.options!r}")
+
+
+class Number(Validator):
+    def __init__(self, minvalue=None, maxvalue=None):  # type: ignore[no-untyped-def]
+        self.minvalue = minvalue
+        self.maxvalue = maxvalue
+
+    def validate(self, value):  # type: ignore[no-untyped-def]
+        if not isinstance(value, (int, float)):
+            raise TypeError(f"Expected {value!r} to be an int or float")
+        if self.minvalue is not None and value < self.minvalue:
+            raise ValueError(f"Expected {value!r} to be at least {self.minvalue!r}")
+        if self.maxvalue is not None and value > self.maxvalue:
+            raise ValueError(f"Expected {value!r} to be no more than {self.maxvalue!r}")
+
+
+class String(Validator):
+    def __init__(self, minsize=None, maxsize=None, predicate=None):  # type: ignore[no-untyped-def]
+        self.minsize = minsize
+        self.maxsize = maxsize
+        self.predicate = predicate
+
+    def validate(self, value):  # type: ignore[no-untyped-def]
+        if not isinstance(value, str):
+            raise TypeError(f"Expected {value!r} to be an str")
+        if self.minsize is not None and len(value) < self.minsize:
+            raise ValueError(f"Expected {value!r} to be no smaller than {self.minsize!r}")
+        if self.maxsize is not None and len(value) > self.maxsize:
+            raise ValueError(f"Expected {value!r} to be no bigger than {self.maxsize!r}")
+        if self.predicate is not None and not self.predicate(value):
+            raise ValueError(f"Expected {self.predicate} to be true for {value!r}")
+
+
+class Component:
+    name = String(minsize=3, maxsize=10, predicate=str.isupper)
+    kind = OneOf("wood", "metal", "plastic")
+    quantity = Number(minvalue=0)
+
+    def __init__(self, name, kind, quantity):  # type: ignore[no-untyped-def]
+        self.name = name
+        self.kind = kind
+        self.quantity = quantity
+
+
+def test_the_howto_component_stores_the_values_given() -> None:
+    component = Component("WIDGET", "metal", 5)
+    assert (component.name, component.kind, component.quantity) == ("WIDGET", "metal", 5)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        (("Widget", "metal", 5), ValueError),  # not all upper case
+        (("WIDGET", "metle", 5), ValueError),  # misspelt kind
+        (("WIDGET", "metal", -5), ValueError),  # negative quantity
+        (("WIDGET", "metal", "V"), TypeError),  # not a number
+    ],
+)
+def test_the_howto_component_refuses_what_the_howto_refuses(
+    arguments: tuple[Any, ...], error: type[Exception]
+) -> None:
+    with pytest.raises(error, match=r"^Expected "):
+        Component(*arguments)
+
+
+@given(st.sampled_from(["wood", "metal", "plastic"]), st.integers(0) | st.floats(0, 1e9))
+def test_any_value_a_howto_validator_accepts_is_stored_as_given(kind: str, quantity: Any) -> None:
+    component = Component("WIDGET", "wood", 1)
+    component.kind = kind
+    component.quantity = quantity
+    assert component.kind is kind
+    assert component.quantity is quantity
+
+
+def test_a_validator_that_skips_super_init_still_names_its_field() -> None:
+    assert Component.kind.qualifiedName == "Component.kind"
+    assert OneOf("a").qualifiedName == "value"  # used on its own, before __set_name__
+
+
+# -- fields only: a typo is an AttributeError with a did-you-mean --------------------------
+
+
+class Strict(FieldsOnly):
+    rate = PositiveFloat()
+    count = BoundedInt(1, 10)
+    label = "declared in the class, so assignable"
+
+
+@given(st.text(min_size=1).filter(lambda name: not name.startswith("_")))
+def test_any_name_that_is_not_a_field_is_refused_and_nothing_is_added(name: str) -> None:
+    strict = Strict()
+    if hasattr(Strict, name):
+        return
+    with pytest.raises(AttributeError, match=r"^Strict has no field ") as raised:
+        setattr(strict, name, 1)
+    assert "(fields: rate, count)" in str(raised.value)
+    assert name not in vars(strict)
+
+
+def test_a_misspelt_field_suggests_the_field() -> None:
+    strict = Strict()
+    with pytest.raises(AttributeError, match=r"has no field 'Rate'; did you mean 'rate'\?"):
+        strict.Rate = 5  # type: ignore[attr-defined]
+    strict.rate = 5
+    strict.label = "fine"
+    strict._private = 1  # private names stay open to the class's own code
+    assert (strict.rate, strict.label) == (5.0, "fine")
+
+
+# -- shortRepr: messages about hostile values neither fail nor flood ------------------------
+
+
+@given(hostileValues)
+def test_any_hostile_value_gets_a_short_repr_that_never_raises(value: Any) -> None:
+    text = shortRepr(value)
+    assert len(text) <= LONGEST_REPR + 50
+
+
+@given(hostileValues)
+def test_any_hostile_value_given_to_a_field_gets_a_message_naming_class_and_field(
+    value: Any,
+) -> None:
+    probe = Probe()
+    with pytest.raises((TypeError, ValueError)) as raised:
+        probe.rate = value
+    message = str(raised.value)
+    assert message.startswith("Probe.rate must be "), message
+    assert shortRepr(value) in message
+    assert len(message) < 200
+
+
+def test_a_huge_int_is_shortened_with_its_digit_count() -> None:
+    with pytest.raises(ValueError) as raised:
+        Probe().count = 10**5000
+    assert str(raised.value) == (
+        "Probe.count must be in [1, 10], got 1000000000...0000000000 (an int of 5001 digits)"
+    )
+    assert shortRepr(-(10**4300) + 1) == "-9999999999...9999999999 (an int of 4300 digits)"
+    assert shortRepr(12345) == "12345"

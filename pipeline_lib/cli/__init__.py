@@ -1,7 +1,8 @@
 """The command line, ``pipeline-lib`` (or ``python -m pipeline_lib``): pipelines from TOML files.
 
 - :mod:`.main`: argument parsing, the ``run`` and ``demo`` commands;
-- :mod:`.run`: running a checked plan (context, signals, output guard, log, exit status);
+- :mod:`.run`: running a checked plan (context, output guard, log, exit status);
+- :mod:`.signals`: Ctrl-C and SIGTERM, installed before anything heavy is imported;
 - :mod:`.pipelinefile`: reading and checking a pipeline file, every problem at once;
 - :mod:`.components`: the built-in types and ``module:Class``, checked against signatures;
 - :mod:`.progress`: the progress bar on a terminal.
@@ -10,7 +11,7 @@
 from __future__ import annotations
 
 from .main import DEMO_PIPELINE, buildParser, main
-from .run import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
+from .signals import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 
 __all__ = [
     "DEMO_PIPELINE",

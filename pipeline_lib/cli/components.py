@@ -6,6 +6,14 @@ which is imported with :mod:`importlib` (never ``eval``). Every other key is a k
 argument of the constructor. Nothing is opened here: constructing a component only
 checks its arguments; the engine opens and closes what it owns during the run.
 
+Trust: naming ``"module:Class"`` imports that module, which runs its code, as running
+a script would: run only pipeline files you trust. Built-in types import nothing. A
+user type must be a **class** (not a function, not one of Python's built-in types)
+whose instances have the role's method (``stream``, ``process`` or ``consume``, with
+the protocol's parameters); that is checked on the class, by signature, without
+calling anything. With ``construct=False`` (``run --dry-run``) no user class is
+constructed at all: its arguments are checked against its signature only.
+
 Problems are *collected*, not raised, so that a file with five mistakes gets five
 messages in one go. Each names where it is (``stages[1].type``) and what is wrong.
 
@@ -28,13 +36,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ..cleanup import describeError
-from ..config import didYouMean
+from ..protocols import ROLES, Role
 from ..sinks import CsvSink, SqliteSink
 from ..sources import CsvSource, SensorSource, SqliteSource
 from ..stages import Normalizer, ThresholdFilter, WindowAverage
+from ..validators import didYouMean, shortRepr, validatedFields
 
 __all__ = [
     "BUILTINS",
@@ -45,10 +54,8 @@ __all__ = [
     "importObject",
 ]
 
-Role = Literal["source", "stage", "sink"]
-
-#: The method that makes an object a source, a stage or a sink (the Stage 1 protocols).
-PROTOCOL_METHOD: dict[Role, str] = {"source": "stream", "stage": "process", "sink": "consume"}
+#: How many arguments (after ``self``) each role's method takes: stream(), process(s), consume(s).
+_METHOD_ARGUMENTS: dict[Role, int] = {"source": 0, "stage": 1, "sink": 1}
 
 _USER_CLASS = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
@@ -101,6 +108,18 @@ class BuiltComponent:
     outputs: list[Path] = field(default_factory=list)
 
 
+class Unconstructed:
+    """A user component that ``--dry-run`` checked but did not construct: how it reads."""
+
+    def __init__(self, typeName: str, params: Mapping[str, Any]) -> None:
+        self.typeName = typeName
+        self.params = dict(params)
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{key}={shortRepr(value)}" for key, value in self.params.items())
+        return f"{self.typeName}({arguments})  [checked, not constructed]"
+
+
 def buildComponent(
     table: Mapping[str, Any],
     *,
@@ -110,6 +129,7 @@ def buildComponent(
     baseFolder: Path = Path("."),
     config: object | None = None,
     configFailed: bool = False,
+    construct: bool = True,
 ) -> BuiltComponent | None:
     """Build the component ``table`` describes, or add its problems and return ``None``.
 
@@ -118,12 +138,14 @@ def buildComponent(
     takes from it; ``baseFolder`` anchors relative paths. With ``configFailed`` (the
     ``[config]`` table has problems of its own, already reported), a built-in that
     needs a value from it is checked but not constructed, so no problem is listed twice.
+    With ``construct=False``, a user class is checked and not constructed: the result
+    holds an :class:`Unconstructed` in its place.
     """
     before = len(problems)
     typeName = table.get("type")
     if not isinstance(typeName, str) or not typeName:
         hint = ", ".join(sorted(BUILTINS[role]))
-        given = "nothing" if typeName is None else repr(typeName)
+        given = "nothing" if typeName is None else shortRepr(typeName)
         problems.append(
             f"{where}.type: expected the name of a built-in {role} ({hint}) "
             f"or 'module:Class', got {given}"
@@ -137,17 +159,21 @@ def buildComponent(
         params = _prepareBuiltin(builtin, params, where, problems, baseFolder, config)
         factory: Callable[..., Any] | None = builtin.factory
     else:
-        factory = _userFactory(typeName, role, where, problems)
+        factory = _userClass(typeName, role, where, problems)
     if factory is None:
         return None
     missing = _checkArguments(factory, typeName, params, where, problems, hints, waiting)
+    if builtin is not None:  # our own validators: each value on its own, every problem listed
+        _checkValues(factory, params, where, problems)
     if len(problems) > before or missing:
         return None
-    component = _construct(factory, params, where, problems)
+    if builtin is None and not construct:
+        return BuiltComponent(Unconstructed(typeName, params), typeName, builtin=False)
+    component = _construct(factory, params, where, problems, retry=builtin is not None)
     if component is None:
         return None
-    method = PROTOCOL_METHOD[role]
-    if not callable(getattr(component, method, None)):
+    method = ROLES[role][0]
+    if not callable(getattr(component, method, None)):  # a built-in always has it
         problems.append(
             f"{where}.type: {typeName!r} is not a {role}: it has no {method}() method "
             f"(the {role.capitalize()} protocol)"
@@ -185,9 +211,8 @@ def _prepareBuiltin(
     return params
 
 
-def _userFactory(
-    typeName: str, role: Role, where: str, problems: list[str]
-) -> Callable[..., Any] | None:
+def _userClass(typeName: str, role: Role, where: str, problems: list[str]) -> type | None:
+    """The class ``module:Class`` names, if it is one whose instances can take ``role``."""
     if not _USER_CLASS.fullmatch(typeName):
         known = sorted(BUILTINS[role])
         problems.append(
@@ -196,14 +221,53 @@ def _userFactory(
         )
         return None
     try:
-        factory = importObject(typeName)
+        found = importObject(typeName)
     except ImportError as error:
         problems.append(f"{where}.type: cannot import {typeName!r}: {error}")
         return None
-    if not callable(factory):
-        problems.append(f"{where}.type: {typeName!r} is not a class, got {factory!r}")
+    problem = _roleProblem(found, role)
+    if problem is not None:
+        problems.append(f"{where}.type: {typeName!r} {problem}")
         return None
-    return factory  # type: ignore[no-any-return]
+    assert isinstance(found, type)
+    return found
+
+
+def _roleProblem(found: object, role: Role) -> str | None:
+    """Why ``found`` cannot be a ``role`` (None if it can), judged without calling it."""
+    method, protocol = ROLES[role]
+    if not inspect.isclass(found):
+        kind = "a function" if inspect.isroutine(found) else f"a {type(found).__name__}"
+        return f"is {kind}, not a class: a pipeline file names classes only"
+    if found.__module__ == "builtins":
+        return f"is one of Python's built-in types, not a {role}"
+    attribute = inspect.getattr_static(found, method, None)  # no descriptor code runs
+    if attribute is None or not callable(attribute):
+        return f"is not a {role}: it has no {method}() method (the {protocol.__name__} protocol)"
+    if not _acceptsArguments(attribute, _METHOD_ARGUMENTS[role]):
+        wanted = {"source": "stream(self)", "stage": "process(self, inputStream)"}
+        signature = wanted.get(role, "consume(self, stream)")
+        return f"is not a {role}: its {method}() cannot be called as {signature}"
+    return None
+
+
+def _acceptsArguments(attribute: Any, count: int) -> bool:
+    """Whether the method, called on an instance, takes ``count`` positional arguments."""
+    if isinstance(attribute, staticmethod):
+        function, bound = attribute.__func__, 0
+    elif isinstance(attribute, classmethod):
+        function, bound = attribute.__func__, 1
+    elif inspect.isfunction(attribute):
+        function, bound = attribute, 1
+    else:
+        return True  # some other callable: nothing to read a signature from safely
+    try:
+        inspect.signature(function).bind(*[None] * (bound + count))
+    except TypeError:
+        return False
+    except ValueError:  # no signature available
+        return True
+    return True
 
 
 def importObject(reference: str) -> Any:
@@ -276,13 +340,51 @@ def _checkArguments(
     return excused
 
 
-def _construct(
+def _checkValues(
     factory: Callable[..., Any], params: Mapping[str, Any], where: str, problems: list[str]
+) -> None:
+    """Check each argument that is a validated field of a built-in on its own."""
+    fields = validatedFields(factory) if isinstance(factory, type) else {}
+    for name, value in params.items():
+        if name in fields:
+            try:
+                fields[name].validate(value)
+            except (TypeError, ValueError) as error:
+                problems.append(f"{where}: {error}")
+
+
+def _construct(
+    factory: Callable[..., Any],
+    params: Mapping[str, Any],
+    where: str,
+    problems: list[str],
+    *,
+    retry: bool,
 ) -> Any:
-    try:
-        return factory(**params)
-    except (TypeError, ValueError) as error:  # a bad value: the message says which
-        problems.append(f"{where}: {error}")
-    except Exception as error:  # the constructor of a user's class failed otherwise
-        problems.append(f"{where}: constructing it failed: {describeError(error)}")
-        return None
+    """``factory(**params)``, its refusal listed. With ``retry`` (a built-in), each refused
+    optional argument is set aside and the call repeated, so every bad value is listed."""
+    params = dict(params)
+    while True:
+        try:
+            return factory(**params)
+        except (TypeError, ValueError) as error:  # a bad value: the message says which
+            problems.append(f"{where}: {error}")
+            culprit = _namedOptional(factory, params, str(error)) if retry else None
+        except Exception as error:  # the constructor of a user's class failed otherwise
+            problems.append(f"{where}: constructing it failed: {describeError(error)}")
+            return None
+        if culprit is None:
+            return None
+        del params[culprit]  # the rest may still have problems of their own
+
+
+def _namedOptional(
+    factory: Callable[..., Any], params: Mapping[str, Any], message: str
+) -> str | None:
+    """The optional argument a built-in's message names (``SensorSource.count must...``)."""
+    parameters = inspect.signature(factory).parameters
+    for name in params:
+        optional = name in parameters and parameters[name].default is not parameters[name].empty
+        if optional and re.search(rf"\.{re.escape(name)}\b", message):
+            return name
+    return None

@@ -32,18 +32,13 @@ import tempfile
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .pipelinefile import PipelineFileError, PipelinePlan, loadPipeline, loadPipelineFile
-from .run import (
-    EXIT_INTERRUPTED,
-    EXIT_INVALID,
-    EXIT_OK,
-    LogHandler,
-    execute,
-    importsNextTo,
-    logTo,
-    say,
-)
+from .signals import EXIT_INVALID, EXIT_OK, exitStatusFor, signalsInterrupt
+
+if TYPE_CHECKING:
+    from .pipelinefile import PipelinePlan
+    from .run import LogHandler
 
 __all__ = ["DEMO_PIPELINE", "buildParser", "main"]
 
@@ -104,8 +99,13 @@ values; `pipeline-lib demo --show` prints a complete one. In short:
   [sink]     type = "..."   CsvSink, SqliteSink, or "module:Class"
 
 Every other key of a table is passed to the class as a keyword argument. Paths are
-relative to the pipeline file's folder. Your own "module:Class" is imported from that
-folder, the current folder, or anything installed.
+relative to the pipeline file's folder; absolute paths and ".." are allowed and mean
+what they say. Your own "module:Class" is imported from that folder, the current
+folder, or anything installed; it must be a class whose instances have the role's
+method (stream, process or consume). --dry-run checks it without constructing it.
+
+trust: built-in types import nothing, but a file that names your own classes imports
+(runs) that module's code, as a script would: run only pipeline files you trust.
 
 exit status: 0 success, 1 the pipeline failed, 2 the file has problems (all listed),
 130 interrupted (Ctrl-C). A failed or interrupted run writes no output file.
@@ -114,17 +114,25 @@ exit status: 0 success, 1 the pipeline failed, 2 the file has problems (all list
 
 def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    # The handlers first, then the imports: a Ctrl-C or SIGTERM from here on is 130/143.
+    with signalsInterrupt() as received:
+        try:
+            return _main(argv, prog)
+        except KeyboardInterrupt:  # before the run started: nothing to clean up
+            print("pipeline-lib: interrupted", file=sys.stderr, flush=True)
+            return exitStatusFor(received)
+
+
+def _main(argv: Sequence[str] | None, prog: str | None) -> int:
+    from .run import logTo
+
     parser = buildParser(prog)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_INVALID
     with logTo(sys.stderr, quiet=args.quiet, verbose=args.verbose) as log:
-        try:
-            return int(args.handler(args, log))
-        except KeyboardInterrupt:  # Ctrl-C before the run started: nothing to clean up
-            say("interrupted")
-            return EXIT_INTERRUPTED
+        return int(args.handler(args, log))
 
 
 def buildParser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -207,6 +215,7 @@ def _addRunOptions(parser: argparse.ArgumentParser) -> None:
 
 def _gradeCommand(args: argparse.Namespace, log: LogHandler) -> int:
     from ..exercises.grading import gradeFolder, writeCsv
+    from .run import say
 
     try:  # only grading needs a notebook runner: check before running anything
         import nbclient  # noqa: F401
@@ -235,10 +244,13 @@ def _gradeCommand(args: argparse.Namespace, log: LogHandler) -> int:
 
 
 def _runCommand(args: argparse.Namespace, log: LogHandler) -> int:
+    from .pipelinefile import PipelineFileError, loadPipelineFile
+    from .run import execute, importsNextTo, say
+
     path = Path(args.pipeline)
     with importsNextTo(path):
         try:
-            plan = loadPipelineFile(path)
+            plan = loadPipelineFile(path, construct=not args.dry_run)
         except PipelineFileError as error:
             say(str(error))
             return EXIT_INVALID
@@ -248,6 +260,9 @@ def _runCommand(args: argparse.Namespace, log: LogHandler) -> int:
 
 
 def _demoCommand(args: argparse.Namespace, log: LogHandler) -> int:
+    from .pipelinefile import PipelineFileError, loadPipeline
+    from .run import execute, say
+
     if args.show:
         print(DEMO_PIPELINE, end="")
         return EXIT_OK

@@ -52,16 +52,17 @@ pipeline_lib.cli.pipelinefile.PipelineFileError: <pipeline>: 3 problems
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..adapters import MeasuredStage, RetriedSource, isMeasured
-from ..config import ConfigError, PipelineConfig, describeTomlError, didYouMean
+from ..config import ConfigError, PipelineConfig, didYouMean
+from ..documents import UNREADABLE, parseToml, readDocument
 from ..retrypolicy import validatePolicy
-from .components import BuiltComponent, buildComponent
+from ..validators import shortRepr
+from .components import BuiltComponent, Unconstructed, buildComponent
 
 __all__ = [
     "RETRY_OPTIONS",
@@ -121,26 +122,19 @@ class PipelinePlan:
         return "\n".join(lines)
 
 
-def loadPipelineFile(path: str | os.PathLike[str]) -> PipelinePlan:
+def loadPipelineFile(path: str | os.PathLike[str], *, construct: bool = True) -> PipelinePlan:
     """Read, check and build the pipeline in the TOML file ``path``.
 
-    Raises :class:`PipelineFileError` with every problem found (and the path).
+    Raises :class:`PipelineFileError` with every problem found (and the path). With
+    ``construct=False`` (``--dry-run``), classes of your own are checked, not constructed.
     """
-    path = Path(path)
-    try:
-        # utf-8-sig: a byte-order mark (some Windows editors add one) is not a mistake.
-        document = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except FileNotFoundError:
-        raise PipelineFileError(["no such file"], path) from None
-    except OSError as error:
-        problem = f"cannot read the file: {error.strerror or error}"
-        raise PipelineFileError([problem], path) from None
-    except UnicodeDecodeError as error:
-        problem = f"not UTF-8 text: byte {error.start} cannot be decoded"
-        raise PipelineFileError([problem], path) from None
-    except tomllib.TOMLDecodeError as error:
-        raise PipelineFileError([describeTomlError(error)], path) from None
-    return loadPipeline(document, path=path, baseFolder=path.parent)
+    problems: list[str] = []
+    document = readDocument(path, problems, parse=parseToml)
+    if document is UNREADABLE:
+        raise PipelineFileError(problems, path)
+    if not isinstance(document, dict):  # pragma: no cover - TOML documents are tables
+        raise PipelineFileError([f"expected a table, got {shortRepr(document)}"], path)
+    return loadPipeline(document, path=path, baseFolder=Path(path).parent, construct=construct)
 
 
 def loadPipeline(
@@ -148,6 +142,7 @@ def loadPipeline(
     *,
     path: str | os.PathLike[str] | None = None,
     baseFolder: str | os.PathLike[str] = ".",
+    construct: bool = True,
 ) -> PipelinePlan:
     """Check and build a pipeline from an already-parsed document (a dict, as TOML gives).
 
@@ -164,7 +159,7 @@ def loadPipeline(
     pipelineId = _text(document, "pipelineId", problems, Path(path).stem if path else "pipeline")
     description = _text(document, "description", problems, "")
     config, configFailed = _loadConfig(document.get("config"), problems)
-    build = _Builder(problems, Path(baseFolder), config, configFailed)
+    build = _Builder(problems, Path(baseFolder), config, configFailed, construct)
     source, retry = build.source(document.get("source"))
     stages, stageNames = build.stages(document.get("stages", []))
     sink = build.sink(document.get("sink"))
@@ -173,7 +168,7 @@ def loadPipeline(
     count = getattr(source.component, "count", None)
     return PipelinePlan(
         pipelineId=pipelineId,
-        source=source.component if retry is None else RetriedSource(source.component, **retry),
+        source=source.component if retry is None or _unbuilt(source) else _retried(source, retry),
         stages=stages,
         sink=sink.component,
         path=Path(path) if path else None,
@@ -190,7 +185,12 @@ class _Builder:
     """Builds the source, the stages and the sink, adding problems to one shared list."""
 
     def __init__(
-        self, problems: list[str], baseFolder: Path, config: object | None, configFailed: bool
+        self,
+        problems: list[str],
+        baseFolder: Path,
+        config: object | None,
+        configFailed: bool,
+        construct: bool,
     ) -> None:
         self.problems = problems
         self.options: dict[str, Any] = {
@@ -198,6 +198,7 @@ class _Builder:
             "baseFolder": baseFolder,
             "config": config,
             "configFailed": configFailed,
+            "construct": construct,
         }
 
     def source(self, table: object) -> tuple[BuiltComponent | None, Mapping[str, Any] | None]:
@@ -235,7 +236,7 @@ class _Builder:
             name, measure = options
             stage = built.component
             # Every stage is measured unless told not to, or already measured by its class.
-            if measure and not isMeasured(stage):
+            if measure and not isMeasured(stage) and not _unbuilt(built):
                 stage = MeasuredStage(stage, name)
             stages.append(stage)
             names.append(name)
@@ -319,6 +320,14 @@ def _checkRetry(options: Mapping[str, Any], problems: list[str]) -> bool:
 
 def _describeRetry(options: Mapping[str, Any]) -> str:
     return ", ".join(f"{key}={value!r}" for key, value in options.items()) or "defaults"
+
+
+def _unbuilt(built: BuiltComponent) -> bool:
+    return isinstance(built.component, Unconstructed)
+
+
+def _retried(source: BuiltComponent, retry: Mapping[str, Any]) -> Any:
+    return RetriedSource(source.component, **retry)
 
 
 def _inner(component: Any) -> Any:

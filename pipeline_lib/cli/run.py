@@ -9,13 +9,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from ..cleanup import describeError
 from ..lifecycle import PipelineContext
 from .pipelinefile import PipelinePlan
 from .progress import ProgressBar
+from .signals import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, signalsInterrupt
 
 __all__ = [
     "EXIT_FAILED",
@@ -29,10 +29,6 @@ __all__ = [
     "say",
 ]
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_INVALID = 2  # argparse uses 2 for a bad command line too
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 logger = logging.getLogger("pipeline_lib")
 
@@ -45,37 +41,68 @@ def execute(plan: PipelinePlan, log: LogHandler, *, quiet: bool, verbose: bool) 
         stages.insert(0, log.progress)  # counts the records read from the source
     guard = _OutputGuard(plan.outputs)
     context = PipelineContext(plan.source, pipelineId=plan.pipelineId)
-    with _signalsInterrupt() as received:
+    with signalsInterrupt() as received:
         try:
             with context:
                 context.run(stages=stages, sink=plan.sink)
         except BaseException as error:
-            guard.removeNewOutputs()
+            if not context.sinkFinished:  # the output was committed: never unwrite it
+                guard.removeNewOutputs()
             log.writeHeld(failed=True)
             print(context.report())
-            return _explainFailure(plan, error, received, verbose)
+            return _explainFailure(plan, error, received, verbose, context.sinkFinished)
     log.writeHeld(failed=False)
     print(context.report())
     return EXIT_OK
 
 
 def _explainFailure(
-    plan: PipelinePlan, error: BaseException, signals: list[int], verbose: bool
+    plan: PipelinePlan,
+    error: BaseException,
+    signals: list[int],
+    verbose: bool,
+    outputWritten: bool,
 ) -> int:
+    # Say only what is true: if the sink finished, its output is there to stay.
+    written = f"output written{_outputs(plan)}; " if outputWritten else ""
     if isinstance(error, KeyboardInterrupt):
         signum = signals[0] if signals else signal.SIGINT
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-        say(f"pipeline {plan.pipelineId!r} interrupted ({name}): all resources closed, "
-             "no output written")  # fmt: skip
+        if written:
+            say(f"pipeline {plan.pipelineId!r}: {written}then interrupted ({name}) while "
+                "closing: all resources closed")  # fmt: skip
+        else:
+            say(f"pipeline {plan.pipelineId!r} interrupted ({name}): all resources closed, "
+                "no output written")  # fmt: skip
         return 128 + signum
     if not isinstance(error, Exception):
         raise error  # SystemExit and the like are not ours to explain
     if verbose:
         logger.error("traceback of the failure", exc_info=error)
-    say(f"pipeline {plan.pipelineId!r} failed: {describeError(error)}")
+    if written:
+        say(
+            f"pipeline {plan.pipelineId!r}: {written}closing {_failedCleanup(error)} "
+            f"then failed: {describeError(error)}"
+        )
+    else:
+        say(f"pipeline {plan.pipelineId!r} failed: {describeError(error)}")
     for note in getattr(error, "__notes__", ()):
         say(f"  note: {note}")
     return EXIT_FAILED
+
+
+def _outputs(plan: PipelinePlan) -> str:
+    return f" to {', '.join(map(str, plan.outputs))}" if plan.outputs else ""
+
+
+def _failedCleanup(error: BaseException) -> str:
+    """What the error was raised while cleaning up (the engine's note), or "a component"."""
+    prefix = "raised while cleaning up "
+    notes: list[str] = getattr(error, "__notes__", [])
+    for note in notes:
+        if note.startswith(prefix):
+            return note.removeprefix(prefix)
+    return "a component"
 
 
 class _OutputGuard:
@@ -96,35 +123,6 @@ class _OutputGuard:
         for path in self.new:
             for leftover in (path, *(Path(f"{path}{s}") for s in self._SQLITE_LEFTOVERS)):
                 leftover.unlink(missing_ok=True)
-
-
-@contextmanager
-def _signalsInterrupt() -> Iterator[list[int]]:
-    """Turn the first SIGINT or SIGTERM into ``KeyboardInterrupt``; ignore repeats meanwhile.
-
-    Cleanup takes milliseconds; a second Ctrl-C arriving during it would interrupt the
-    cleanup itself and leave a temporary file behind, so later signals only print a
-    line. The list yielded receives the signal numbers, in order.
-    """
-    received: list[int] = []
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        if len(received) == 1:
-            raise KeyboardInterrupt
-        say("still closing resources, one moment...")
-
-    watched = [signal.SIGINT, signal.SIGTERM]
-    try:
-        previous = {signum: signal.signal(signum, handler) for signum in watched}
-    except ValueError:  # not the main thread: keep Python's default behaviour
-        yield received
-        return
-    try:
-        yield received
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
 
 
 # -- output: the log, the progress bar, one-line messages --------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from ..resources import ConnectionPool
+from ..resources import ConnectionPool, PooledConnection
 from ..sinks import ListSink
 from ..sources import SqliteSource
 from ..stages import ThresholdFilter
@@ -32,7 +32,7 @@ def checkPooledConnection(managerClass: Any) -> Verdict:
         )
         with manager as conn:
             require(
-                isinstance(conn, sqlite3.Connection),
+                isinstance(conn, (sqlite3.Connection, PooledConnection)),
                 f"`with ... as conn` gave {conn!r}, expected a sqlite3.Connection",
             )
             require(

@@ -42,7 +42,9 @@ def scratchPool(size: int) -> Iterator[ConnectionPool]:
         # A student's code may leave reference cycles holding suspended generators (an
         # exception kept in a local of its own frame, say): collect them before closing.
         gc.collect()
-        pool.close()
+        # A wrong answer may never release its connection: close it anyway, or it would
+        # be garbage-collected unclosed (Python 3.13 then warns "unclosed database").
+        pool.close(force=True)
 
 
 def describeHeld(pool: ConnectionPool) -> str:
