@@ -126,4 +126,5 @@ def test_histories_counting_on_different_files_get_a_label_true_for_both() -> No
     naive, managed = _history("naive", [0, 1], [0, 1]), _history("managed", [0, 0], [0, 1])
     naive.descriptorsCounted, managed.descriptorsCounted = "on naive.sqlite", "on managed.sqlite"
     _, descriptors = plotOpenResources(naive, managed).axes
-    assert descriptors.get_ylabel() == "file descriptors on each pool's database file\n(count, vs. run 0)"
+    expected = "file descriptors on each pool's database file\n(count, vs. run 0)"
+    assert descriptors.get_ylabel() == expected
