@@ -36,7 +36,8 @@ def hypothesisProfile(environment: dict[str, str] | os._Environ[str]) -> str:
 
 
 settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None)
-settings.register_profile("dev", print_blob=True)
+# Explicit: under CI, Hypothesis itself may already have loaded a derandomized default.
+settings.register_profile("dev", derandomize=False, print_blob=True)
 settings.load_profile(hypothesisProfile(os.environ))
 
 BROWSER_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
