@@ -8,11 +8,10 @@ checks its arguments; the engine opens and closes what it owns during the run.
 
 Trust: naming ``"module:Class"`` imports that module, which runs its code, as running
 a script would: run only pipeline files you trust. Built-in types import nothing. A
-user type must be a **class** (not a function, not one of Python's built-in types)
-whose instances have the role's method (``stream``, ``process`` or ``consume``, with
-the protocol's parameters); that is checked on the class, by signature, without
-calling anything. With ``construct=False`` (``run --dry-run``) no user class is
-constructed at all: its arguments are checked against its signature only.
+user type must be a **class** whose instances have the role's method, checked on the
+class without calling anything (:mod:`.usertypes`). With ``construct=False`` (``run
+--dry-run``) no user class is constructed at all: its arguments are checked against
+its signature only.
 
 Problems are *collected* (in a :class:`Problems`), not raised, so that a file with five
 mistakes gets five messages in one go. Each names where it is (``stages[1].type``) and
@@ -31,10 +30,9 @@ Normalizer, ThresholdFilter, WindowAverage; or your own as 'module:Class')"]
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +43,8 @@ from ..sinks import CsvSink, SqliteSink
 from ..sources import CsvSource, SensorSource, SqliteSource
 from ..stages import Normalizer, ThresholdFilter, WindowAverage
 from ..validators import didYouMean, shortRepr, validatedFields
+from .problems import Problems
+from .usertypes import importObject, namesUserClass, roleProblem
 
 __all__ = [
     "BUILTINS",
@@ -56,11 +56,6 @@ __all__ = [
     "buildComponent",
     "importObject",
 ]
-
-#: How many arguments (after ``self``) each role's method takes: stream(), process(s), consume(s).
-_METHOD_ARGUMENTS: dict[Role, int] = {"source": 0, "stage": 1, "sink": 1}
-
-_USER_CLASS = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
 
 @dataclass(frozen=True)
@@ -138,37 +133,6 @@ class BuildSettings:
     config: object | None = None
     configFailed: bool = False
     construct: bool = True
-
-
-class Problems:
-    """Every problem found so far, in order, each message starting with its place.
-
-    Give it a list to add to that list (a caller that collects more than components).
-
-    >>> problems = Problems()
-    >>> problems.add("stages[1].type", "unknown stage 'Normaliser'")
-    >>> len(problems), bool(problems), list(problems)
-    (1, True, ["stages[1].type: unknown stage 'Normaliser'"])
-    """
-
-    def __init__(self, messages: list[str] | None = None) -> None:
-        self.messages: list[str] = [] if messages is None else messages
-
-    def add(self, place: str, message: str) -> None:
-        """One problem at ``place`` (``source``, ``stages[0].type``, ``sink.path``)."""
-        self.messages.append(f"{place}: {message}")
-
-    def extend(self, other: Problems) -> None:
-        self.messages.extend(other.messages)
-
-    def __len__(self) -> int:
-        return len(self.messages)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.messages)
-
-    def __repr__(self) -> str:
-        return f"Problems({self.messages!r})"
 
 
 @dataclass(frozen=True)
@@ -303,7 +267,7 @@ def _prepareBuiltin(
 def _userClass(request: _Request, problems: Problems) -> type | None:
     """The class ``module:Class`` names, if it is one whose instances can take the role."""
     typeName, role = request.typeName, request.role
-    if not _USER_CLASS.fullmatch(typeName):
+    if not namesUserClass(typeName):
         known = sorted(BUILTINS[role])
         problems.add(
             request.at("type"),
@@ -316,75 +280,12 @@ def _userClass(request: _Request, problems: Problems) -> type | None:
     except ImportError as error:
         problems.add(request.at("type"), f"cannot import {typeName!r}: {error}")
         return None
-    problem = _roleProblem(found, role)
+    problem = roleProblem(found, role)
     if problem is not None:
         problems.add(request.at("type"), f"{typeName!r} {problem}")
         return None
     assert isinstance(found, type)
     return found
-
-
-def _roleProblem(found: object, role: Role) -> str | None:
-    """Why ``found`` cannot be a ``role`` (None if it can), judged without calling it."""
-    method, protocol = ROLES[role]
-    if not inspect.isclass(found):
-        kind = "a function" if inspect.isroutine(found) else f"a {type(found).__name__}"
-        return f"is {kind}, not a class: a pipeline file names classes only"
-    if found.__module__ == "builtins":
-        return f"is one of Python's built-in types, not a {role}"
-    attribute = inspect.getattr_static(found, method, None)  # no descriptor code runs
-    if attribute is None or not callable(attribute):
-        return f"is not a {role}: it has no {method}() method (the {protocol.__name__} protocol)"
-    if not _acceptsArguments(attribute, _METHOD_ARGUMENTS[role]):
-        wanted = {"source": "stream(self)", "stage": "process(self, inputStream)"}
-        signature = wanted.get(role, "consume(self, stream)")
-        return f"is not a {role}: its {method}() cannot be called as {signature}"
-    return None
-
-
-def _acceptsArguments(attribute: Any, count: int) -> bool:
-    """Whether the method, called on an instance, takes ``count`` positional arguments."""
-    if isinstance(attribute, staticmethod):
-        function, bound = attribute.__func__, 0
-    elif isinstance(attribute, classmethod):
-        function, bound = attribute.__func__, 1
-    elif inspect.isfunction(attribute):
-        function, bound = attribute, 1
-    else:
-        return True  # some other callable: nothing to read a signature from safely
-    try:
-        inspect.signature(function).bind(*[None] * (bound + count))
-    except TypeError:
-        return False
-    except ValueError:  # no signature available
-        return True
-    return True
-
-
-def importObject(reference: str) -> Any:
-    """Import ``"package.module:Name"`` and return ``Name``, with :mod:`importlib` only.
-
-    Any failure, including an error raised by the module's own code while it is
-    imported, becomes an :class:`ImportError` that says what went wrong.
-
-    >>> importObject("collections:OrderedDict").__name__
-    'OrderedDict'
-    >>> importObject("collections:NoSuchThing")
-    Traceback (most recent call last):
-    ...
-    ImportError: module 'collections' has no attribute 'NoSuchThing'
-    """
-    moduleName, _, attribute = reference.partition(":")
-    try:
-        module = importlib.import_module(moduleName)
-    except ImportError:
-        raise
-    except Exception as error:  # the module's own code failed while importing
-        raise ImportError(f"importing {moduleName!r} failed: {describeError(error)}") from error
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise ImportError(f"module {moduleName!r} has no attribute {attribute!r}") from None
 
 
 def _checkArguments(

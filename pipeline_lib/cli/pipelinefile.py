@@ -63,7 +63,8 @@ from ..documents import UNREADABLE, parseToml, readDocument
 from ..protocols import Role
 from ..retrypolicy import validatePolicy
 from ..validators import shortRepr
-from .components import BuildSettings, BuiltComponent, Problems, Unconstructed, buildComponent
+from .components import BuildSettings, BuiltComponent, Unconstructed, buildComponent
+from .problems import Problems
 
 __all__ = [
     "RETRY_OPTIONS",
