@@ -42,7 +42,14 @@ from .config import ConfigError, PipelineConfig
 from .lifecycle import PipelineContext
 from .metrics import StageMetrics, measuredStage
 from .protocols import SensorReading, Sink, Source, Stage
-from .resources import ConnectionPool, PoolExhausted, openDescriptorsOn, openFileDescriptors
+from .resources import (
+    ConnectionPool,
+    ConnectionReleased,
+    PooledConnection,
+    PoolExhausted,
+    openDescriptorsOn,
+    openFileDescriptors,
+)
 from .retry import retryOnFailure
 from .retrypolicy import RetryPolicy
 from .sinks import CsvSink, ListSink, SqliteSink
@@ -54,6 +61,7 @@ __all__ = [
     "BoundedInt",
     "ConfigError",
     "ConnectionPool",
+    "ConnectionReleased",
     "CsvSink",
     "CsvSource",
     "ListSink",
@@ -61,6 +69,7 @@ __all__ = [
     "PipelineConfig",
     "PipelineContext",
     "PoolExhausted",
+    "PooledConnection",
     "PositiveFloat",
     "RetryPolicy",
     "SensorReading",

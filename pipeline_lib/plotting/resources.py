@@ -57,10 +57,10 @@ def plotOpenResources(
     ...                         connectionsInUse=[0, 1, 2], descriptorsOpened=[0, 1, 2])
     >>> figure = plotOpenResources(naive)
     >>> [axes.get_ylabel() for axes in figure.axes]
-    ['connections in use (count)', 'descriptors opened (count, vs. run 0)']
+    ['connections in use (count)', 'file descriptors opened\\n(count, vs. run 0)']
     >>> naive.descriptorsCounted = "on sensors.sqlite"
     >>> plotOpenResources(naive).axes[1].get_ylabel()
-    'descriptors on sensors.sqlite (count, vs. run 0)'
+    'file descriptors on sensors.sqlite\\n(count, vs. run 0)'
     """
     if not histories:
         raise ValueError("plotOpenResources needs at least one history, got none")
@@ -71,7 +71,8 @@ def plotOpenResources(
         figure,
         connections,
         "Open file descriptors",
-        f"descriptors {_whatWasCounted(histories)} (count, vs. run 0)",
+        # Two lines: a long label would run into the left panel and the title.
+        f"file descriptors {_whatWasCounted(histories)}\n(count, vs. run 0)",
     )
     figure.suptitle(title, fontweight="bold")
     markers = ("o", "s", "^", "D")
