@@ -4,7 +4,8 @@
 - :mod:`.run`: running a checked plan (context, output guard, log, exit status);
 - :mod:`.signals`: Ctrl-C and SIGTERM, installed before anything heavy is imported;
 - :mod:`.pipelinefile`: reading and checking a pipeline file, every problem at once;
-- :mod:`.components`: the built-in types and ``module:Class``, checked against signatures;
+- :mod:`.components`: the built-in types and ``module:Class``, checked against signatures
+  (classes of your own judged in :mod:`.usertypes`, problems collected in :mod:`.problems`);
 - :mod:`.progress`: the progress bar on a terminal.
 """
 

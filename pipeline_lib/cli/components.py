@@ -8,29 +8,28 @@ checks its arguments; the engine opens and closes what it owns during the run.
 
 Trust: naming ``"module:Class"`` imports that module, which runs its code, as running
 a script would: run only pipeline files you trust. Built-in types import nothing. A
-user type must be a **class** (not a function, not one of Python's built-in types)
-whose instances have the role's method (``stream``, ``process`` or ``consume``, with
-the protocol's parameters); that is checked on the class, by signature, without
-calling anything. With ``construct=False`` (``run --dry-run``) no user class is
-constructed at all: its arguments are checked against its signature only.
+user type must be a **class** whose instances have the role's method, checked on the
+class without calling anything (:mod:`.usertypes`). With ``construct=False`` (``run
+--dry-run``) no user class is constructed at all: its arguments are checked against
+its signature only.
 
-Problems are *collected*, not raised, so that a file with five mistakes gets five
-messages in one go. Each names where it is (``stages[1].type``) and what is wrong.
+Problems are *collected* (in a :class:`Problems`), not raised, so that a file with five
+mistakes gets five messages in one go. Each names where it is (``stages[1].type``) and
+what is wrong. What every component of one file shares is one :class:`BuildSettings`.
 
->>> problems = []
+>>> problems = Problems()
 >>> built = buildComponent({"type": "ThresholdFilter", "filterMin": 20.0, "filterMax": 80.0},
 ...                        role="stage", where="stages[0]", problems=problems)
->>> built.component, problems
-(ThresholdFilter(20.0, 80.0), [])
+>>> built.component, len(problems)
+(ThresholdFilter(20.0, 80.0), 0)
 >>> buildComponent({"type": "Normaliser"}, role="stage", where="stages[1]", problems=problems)
->>> problems
+>>> list(problems)
 ["stages[1].type: unknown stage 'Normaliser'; did you mean 'Normalizer'? (built-in stages: \
 Normalizer, ThresholdFilter, WindowAverage; or your own as 'module:Class')"]
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 from collections.abc import Callable, Mapping
@@ -44,20 +43,19 @@ from ..sinks import CsvSink, SqliteSink
 from ..sources import CsvSource, SensorSource, SqliteSource
 from ..stages import Normalizer, ThresholdFilter, WindowAverage
 from ..validators import didYouMean, shortRepr, validatedFields
+from .problems import Problems
+from .usertypes import importObject, namesUserClass, roleProblem
 
 __all__ = [
     "BUILTINS",
+    "BuildSettings",
     "BuiltComponent",
     "Builtin",
+    "Problems",
     "Role",
     "buildComponent",
     "importObject",
 ]
-
-#: How many arguments (after ``self``) each role's method takes: stream(), process(s), consume(s).
-_METHOD_ARGUMENTS: dict[Role, int] = {"source": 0, "stage": 1, "sink": 1}
-
-_USER_CLASS = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
 
 @dataclass(frozen=True)
@@ -120,77 +118,132 @@ class Unconstructed:
         return f"{self.typeName}({arguments})  [checked, not constructed]"
 
 
+@dataclass(frozen=True)
+class BuildSettings:
+    """What building any component of one pipeline file needs besides its table.
+
+    ``baseFolder`` anchors relative paths; ``config`` (an object with the ``[config]``
+    values as attributes) fills parameters a built-in takes from it; ``configFailed``:
+    the ``[config]`` table has problems of its own, already reported, so a built-in that
+    needs a value from it is checked but not constructed and no problem is listed twice;
+    ``construct=False`` (``--dry-run``): a user class is checked and not constructed.
+    """
+
+    baseFolder: Path = Path(".")
+    config: object | None = None
+    configFailed: bool = False
+    construct: bool = True
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One table to build: its role, where it is in the file, its type and arguments."""
+
+    role: Role
+    where: str
+    typeName: str
+    params: dict[str, Any]
+    builtin: Builtin | None
+
+    def at(self, name: str) -> str:
+        """The place of one of the table's keys in messages: ``stages[1].filterMin``."""
+        return f"{self.where}.{name}"
+
+
 def buildComponent(
     table: Mapping[str, Any],
     *,
     role: Role,
     where: str,
-    problems: list[str],
-    baseFolder: Path = Path("."),
-    config: object | None = None,
-    configFailed: bool = False,
-    construct: bool = True,
+    problems: Problems,
+    settings: BuildSettings = BuildSettings(),
 ) -> BuiltComponent | None:
     """Build the component ``table`` describes, or add its problems and return ``None``.
 
-    ``where`` names the table in messages (``source``, ``stages[2]``); ``config`` (an
-    object with the ``[config]`` values as attributes) fills parameters a built-in
-    takes from it; ``baseFolder`` anchors relative paths. With ``configFailed`` (the
-    ``[config]`` table has problems of its own, already reported), a built-in that
-    needs a value from it is checked but not constructed, so no problem is listed twice.
-    With ``construct=False``, a user class is checked and not constructed: the result
-    holds an :class:`Unconstructed` in its place.
+    ``where`` names the table in messages (``source``, ``stages[2]``); ``settings`` says
+    where paths start, what ``[config]`` gives, and whether to construct user classes
+    (without: the result holds an :class:`Unconstructed` in its place).
     """
-    before = len(problems)
+    request = _request(table, role, where, problems)
+    if request is None:
+        return None
+    checked = _checkedCall(request, settings, problems)
+    if checked is None:
+        return None
+    factory, params = checked
+    if request.builtin is None and not settings.construct:
+        unbuilt = Unconstructed(request.typeName, params)
+        return BuiltComponent(unbuilt, request.typeName, builtin=False)
+    component = _construct(factory, params, request, problems)
+    if component is None or not _takesRole(component, request, problems):
+        return None
+    builtin = request.builtin
+    outputs = [Path(params[name]) for name in builtin.outputs] if builtin else []
+    return BuiltComponent(component, request.typeName, builtin is not None, outputs)
+
+
+def _request(
+    table: Mapping[str, Any], role: Role, where: str, problems: Problems
+) -> _Request | None:
+    """What the table asks for, if it names a type at all."""
     typeName = table.get("type")
     if not isinstance(typeName, str) or not typeName:
         hint = ", ".join(sorted(BUILTINS[role]))
         given = "nothing" if typeName is None else shortRepr(typeName)
-        problems.append(
-            f"{where}.type: expected the name of a built-in {role} ({hint}) "
-            f"or 'module:Class', got {given}"
+        problems.add(
+            f"{where}.type",
+            f"expected the name of a built-in {role} ({hint}) or 'module:Class', got {given}",
         )
         return None
     params = {key: value for key, value in table.items() if key != "type"}
-    builtin = BUILTINS[role].get(typeName)
-    hints: Mapping[str, str] = builtin.fromConfig if builtin else {}
-    waiting = {name for name in hints if name not in params} if configFailed else set()
+    return _Request(role, where, typeName, params, BUILTINS[role].get(typeName))
+
+
+def _checkedCall(
+    request: _Request, settings: BuildSettings, problems: Problems
+) -> tuple[Callable[..., Any], dict[str, Any]] | None:
+    """The factory and the arguments to call it with; None when the table has any problem.
+
+    Every check runs, whatever the ones before found, so that all problems are listed.
+    """
+    found = Problems()
+    builtin = request.builtin
     if builtin is not None:
-        params = _prepareBuiltin(builtin, params, where, problems, baseFolder, config)
+        params = _prepareBuiltin(builtin, request, settings, found)
         factory: Callable[..., Any] | None = builtin.factory
     else:
-        factory = _userClass(typeName, role, where, problems)
-    if factory is None:
+        params, factory = request.params, _userClass(request, found)
+    complete = False
+    if factory is not None:
+        complete = _checkArguments(factory, params, request, settings, found)
+        if builtin is not None:  # our own validators: each value on its own, every problem listed
+            _checkValues(factory, params, request, found)
+    problems.extend(found)
+    if factory is None or not complete or found:
         return None
-    missing = _checkArguments(factory, typeName, params, where, problems, hints, waiting)
-    if builtin is not None:  # our own validators: each value on its own, every problem listed
-        _checkValues(factory, params, where, problems)
-    if len(problems) > before or missing:
-        return None
-    if builtin is None and not construct:
-        return BuiltComponent(Unconstructed(typeName, params), typeName, builtin=False)
-    component = _construct(factory, params, where, problems, retry=builtin is not None)
-    if component is None:
-        return None
-    method = ROLES[role][0]
-    if not callable(getattr(component, method, None)):  # a built-in always has it
-        problems.append(
-            f"{where}.type: {typeName!r} is not a {role}: it has no {method}() method "
-            f"(the {role.capitalize()} protocol)"
-        )
-        return None
-    outputs = [Path(params[name]) for name in builtin.outputs] if builtin else []
-    return BuiltComponent(component, typeName, builtin is not None, outputs)
+    return factory, params
+
+
+def _takesRole(component: object, request: _Request, problems: Problems) -> bool:
+    """Whether the constructed ``component`` has its role's method (a built-in always has)."""
+    method = ROLES[request.role][0]
+    if callable(getattr(component, method, None)):
+        return True
+    role = request.role
+    problems.add(
+        request.at("type"),
+        f"{request.typeName!r} is not a {role}: it has no {method}() method "
+        f"(the {role.capitalize()} protocol)",
+    )
+    return False
 
 
 def _prepareBuiltin(
-    builtin: Builtin,
-    params: dict[str, Any],
-    where: str,
-    problems: list[str],
-    baseFolder: Path,
-    config: object | None,
+    builtin: Builtin, request: _Request, settings: BuildSettings, problems: Problems
 ) -> dict[str, Any]:
+    """The table's arguments, with ``[config]``'s values added and paths resolved."""
+    params = dict(request.params)
+    config = settings.config
     for name, configName in builtin.fromConfig.items():
         if name not in params and config is not None and hasattr(config, configName):
             params[name] = getattr(config, configName)
@@ -199,149 +252,98 @@ def _prepareBuiltin(
         if value is None:
             continue  # reported as missing by the argument check
         if not isinstance(value, str) or not value:
-            problems.append(f"{where}.{name}: expected a path (a string), got {value!r}")
+            problems.add(request.at(name), f"expected a path (a string), got {value!r}")
             continue
-        path = params[name] = baseFolder / value
+        path = params[name] = settings.baseFolder / value
         if name in builtin.inputs and not path.is_file():
-            problems.append(f"{where}.{name}: no such file: {path}")
+            problems.add(request.at(name), f"no such file: {path}")
         elif name in builtin.outputs and not path.parent.is_dir():
-            problems.append(
-                f"{where}.{name}: the folder {path.parent} does not exist (create it first)"
+            problems.add(
+                request.at(name), f"the folder {path.parent} does not exist (create it first)"
             )
     return params
 
 
-def _userClass(typeName: str, role: Role, where: str, problems: list[str]) -> type | None:
-    """The class ``module:Class`` names, if it is one whose instances can take ``role``."""
-    if not _USER_CLASS.fullmatch(typeName):
+def _userClass(request: _Request, problems: Problems) -> type | None:
+    """The class ``module:Class`` names, if it is one whose instances can take the role."""
+    typeName, role = request.typeName, request.role
+    if not namesUserClass(typeName):
         known = sorted(BUILTINS[role])
-        problems.append(
-            f"{where}.type: unknown {role} {typeName!r}{didYouMean(typeName, known)} "
-            f"(built-in {role}s: {', '.join(known)}; or your own as 'module:Class')"
+        problems.add(
+            request.at("type"),
+            f"unknown {role} {typeName!r}{didYouMean(typeName, known)} "
+            f"(built-in {role}s: {', '.join(known)}; or your own as 'module:Class')",
         )
         return None
     try:
         found = importObject(typeName)
     except ImportError as error:
-        problems.append(f"{where}.type: cannot import {typeName!r}: {error}")
+        problems.add(request.at("type"), f"cannot import {typeName!r}: {error}")
         return None
-    problem = _roleProblem(found, role)
+    problem = roleProblem(found, role)
     if problem is not None:
-        problems.append(f"{where}.type: {typeName!r} {problem}")
+        problems.add(request.at("type"), f"{typeName!r} {problem}")
         return None
     assert isinstance(found, type)
     return found
 
 
-def _roleProblem(found: object, role: Role) -> str | None:
-    """Why ``found`` cannot be a ``role`` (None if it can), judged without calling it."""
-    method, protocol = ROLES[role]
-    if not inspect.isclass(found):
-        kind = "a function" if inspect.isroutine(found) else f"a {type(found).__name__}"
-        return f"is {kind}, not a class: a pipeline file names classes only"
-    if found.__module__ == "builtins":
-        return f"is one of Python's built-in types, not a {role}"
-    attribute = inspect.getattr_static(found, method, None)  # no descriptor code runs
-    if attribute is None or not callable(attribute):
-        return f"is not a {role}: it has no {method}() method (the {protocol.__name__} protocol)"
-    if not _acceptsArguments(attribute, _METHOD_ARGUMENTS[role]):
-        wanted = {"source": "stream(self)", "stage": "process(self, inputStream)"}
-        signature = wanted.get(role, "consume(self, stream)")
-        return f"is not a {role}: its {method}() cannot be called as {signature}"
-    return None
-
-
-def _acceptsArguments(attribute: Any, count: int) -> bool:
-    """Whether the method, called on an instance, takes ``count`` positional arguments."""
-    if isinstance(attribute, staticmethod):
-        function, bound = attribute.__func__, 0
-    elif isinstance(attribute, classmethod):
-        function, bound = attribute.__func__, 1
-    elif inspect.isfunction(attribute):
-        function, bound = attribute, 1
-    else:
-        return True  # some other callable: nothing to read a signature from safely
-    try:
-        inspect.signature(function).bind(*[None] * (bound + count))
-    except TypeError:
-        return False
-    except ValueError:  # no signature available
-        return True
-    return True
-
-
-def importObject(reference: str) -> Any:
-    """Import ``"package.module:Name"`` and return ``Name``, with :mod:`importlib` only.
-
-    Any failure, including an error raised by the module's own code while it is
-    imported, becomes an :class:`ImportError` that says what went wrong.
-
-    >>> importObject("collections:OrderedDict").__name__
-    'OrderedDict'
-    >>> importObject("collections:NoSuchThing")
-    Traceback (most recent call last):
-    ...
-    ImportError: module 'collections' has no attribute 'NoSuchThing'
-    """
-    moduleName, _, attribute = reference.partition(":")
-    try:
-        module = importlib.import_module(moduleName)
-    except ImportError:
-        raise
-    except Exception as error:  # the module's own code failed while importing
-        raise ImportError(f"importing {moduleName!r} failed: {describeError(error)}") from error
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise ImportError(f"module {moduleName!r} has no attribute {attribute!r}") from None
-
-
 def _checkArguments(
     factory: Callable[..., Any],
-    typeName: str,
     params: Mapping[str, Any],
-    where: str,
-    problems: list[str],
-    fromConfig: Mapping[str, str],
-    waiting: set[str],
-) -> set[str]:
-    """Report unknown and missing keyword arguments; return the missing ones in ``waiting``."""
+    request: _Request,
+    settings: BuildSettings,
+    problems: Problems,
+) -> bool:
+    """Report unknown and missing keyword arguments; whether every required one is given.
+
+    A required argument a built-in takes from a broken ``[config]`` is not reported
+    again (``[config]``'s own problem is listed already), but the call is incomplete.
+    """
     try:
         parameters = list(inspect.signature(factory).parameters.values())
     except (TypeError, ValueError):  # no signature to check against: let the call decide
-        return set()
+        return True
     if any(p.kind is p.VAR_KEYWORD for p in parameters):
         accepted = None
     else:
         accepted = [
             p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
         ]
+    typeName = request.typeName
     for name in params:
         if accepted is not None and name not in accepted:
-            problems.append(
-                f"{where}.{name}: {typeName} has no parameter {name!r}"
-                f"{didYouMean(name, accepted)} (it takes: {', '.join(accepted) or 'nothing'})"
+            problems.add(
+                request.at(name),
+                f"{typeName} has no parameter {name!r}"
+                f"{didYouMean(name, accepted)} (it takes: {', '.join(accepted) or 'nothing'})",
             )
-    excused: set[str] = set()
+    fromConfig: Mapping[str, str] = request.builtin.fromConfig if request.builtin else {}
+    waiting = (
+        {name for name in fromConfig if name not in params} if settings.configFailed else set()
+    )
+    complete = True
     for parameter in parameters:
         required = parameter.default is parameter.empty and parameter.kind in (
             parameter.POSITIONAL_OR_KEYWORD,
             parameter.KEYWORD_ONLY,
         )
         if required and parameter.name in waiting:
-            excused.add(parameter.name)  # [config] is broken; its problem is listed already
+            complete = False  # [config] is broken; its problem is listed already
         elif required and parameter.name not in params:
             hint = (
                 f" (give it here, or {fromConfig[parameter.name]} in [config])"
                 if parameter.name in fromConfig
                 else ""
             )
-            problems.append(f"{where}: {typeName} needs {parameter.name!r}, which is missing{hint}")
-    return excused
+            problems.add(
+                request.where, f"{typeName} needs {parameter.name!r}, which is missing{hint}"
+            )
+    return complete
 
 
 def _checkValues(
-    factory: Callable[..., Any], params: Mapping[str, Any], where: str, problems: list[str]
+    factory: Callable[..., Any], params: Mapping[str, Any], request: _Request, problems: Problems
 ) -> None:
     """Check each argument that is a validated field of a built-in on its own."""
     fields = validatedFields(factory) if isinstance(factory, type) else {}
@@ -350,28 +352,25 @@ def _checkValues(
             try:
                 fields[name].validate(value)
             except (TypeError, ValueError) as error:
-                problems.append(f"{where}: {error}")
+                problems.add(request.where, str(error))
 
 
 def _construct(
-    factory: Callable[..., Any],
-    params: Mapping[str, Any],
-    where: str,
-    problems: list[str],
-    *,
-    retry: bool,
+    factory: Callable[..., Any], params: Mapping[str, Any], request: _Request, problems: Problems
 ) -> Any:
-    """``factory(**params)``, its refusal listed. With ``retry`` (a built-in), each refused
-    optional argument is set aside and the call repeated, so every bad value is listed."""
+    """``factory(**params)``, its refusal listed. For a built-in, each refused optional
+    argument is set aside and the call repeated, so every bad value is listed."""
     params = dict(params)
     while True:
         try:
             return factory(**params)
         except (TypeError, ValueError) as error:  # a bad value: the message says which
-            problems.append(f"{where}: {error}")
-            culprit = _namedOptional(factory, params, str(error)) if retry else None
+            problems.add(request.where, str(error))
+            culprit = (
+                _namedOptional(factory, params, str(error)) if request.builtin is not None else None
+            )
         except Exception as error:  # the constructor of a user's class failed otherwise
-            problems.append(f"{where}: constructing it failed: {describeError(error)}")
+            problems.add(request.where, f"constructing it failed: {describeError(error)}")
             return None
         if culprit is None:
             return None

@@ -60,9 +60,11 @@ from typing import Any
 from ..adapters import MeasuredStage, RetriedSource, isMeasured
 from ..config import ConfigError, PipelineConfig, didYouMean
 from ..documents import UNREADABLE, parseToml, readDocument
+from ..protocols import Role
 from ..retrypolicy import validatePolicy
 from ..validators import shortRepr
-from .components import BuiltComponent, Unconstructed, buildComponent
+from .components import BuildSettings, BuiltComponent, Unconstructed, buildComponent
+from .problems import Problems
 
 __all__ = [
     "RETRY_OPTIONS",
@@ -159,7 +161,8 @@ def loadPipeline(
     pipelineId = _text(document, "pipelineId", problems, Path(path).stem if path else "pipeline")
     description = _text(document, "description", problems, "")
     config, configFailed = _loadConfig(document.get("config"), problems)
-    build = _Builder(problems, Path(baseFolder), config, configFailed, construct)
+    settings = BuildSettings(Path(baseFolder), config, configFailed, construct)
+    build = _Builder(problems, settings)
     source, retry = build.source(document.get("source"))
     stages, stageNames = build.stages(document.get("stages", []))
     sink = build.sink(document.get("sink"))
@@ -184,22 +187,15 @@ def loadPipeline(
 class _Builder:
     """Builds the source, the stages and the sink, adding problems to one shared list."""
 
-    def __init__(
-        self,
-        problems: list[str],
-        baseFolder: Path,
-        config: object | None,
-        configFailed: bool,
-        construct: bool,
-    ) -> None:
+    def __init__(self, problems: list[str], settings: BuildSettings) -> None:
         self.problems = problems
-        self.options: dict[str, Any] = {
-            "problems": problems,
-            "baseFolder": baseFolder,
-            "config": config,
-            "configFailed": configFailed,
-            "construct": construct,
-        }
+        self.found = Problems(problems)  # the components' problems join the file's list
+        self.settings = settings
+
+    def _build(self, table: Mapping[str, Any], role: Role, where: str) -> BuiltComponent | None:
+        return buildComponent(
+            table, role=role, where=where, problems=self.found, settings=self.settings
+        )
 
     def source(self, table: object) -> tuple[BuiltComponent | None, Mapping[str, Any] | None]:
         if not self._isTable(table, "source", "[source]"):
@@ -215,7 +211,7 @@ class _Builder:
             retry = None
         if retry is not None and not _checkRetry(retry, self.problems):
             retry = None
-        return buildComponent(params, role="source", where="source", **self.options), retry
+        return self._build(params, "source", "source"), retry
 
     def stages(self, tables: object) -> tuple[list[Any], list[str]]:
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
@@ -229,7 +225,7 @@ class _Builder:
         for index, table in enumerate(tables):
             where = f"stages[{index}]"
             params = {k: v for k, v in table.items() if k not in STAGE_KEYS}
-            built = buildComponent(params, role="stage", where=where, **self.options)
+            built = self._build(params, "stage", where)
             options = self._stageOptions(table, where)
             if built is None or options is None:
                 continue
@@ -246,7 +242,7 @@ class _Builder:
         if not self._isTable(table, "sink", "[sink]"):
             return None
         assert isinstance(table, dict)
-        return buildComponent(table, role="sink", where="sink", **self.options)
+        return self._build(table, "sink", "sink")
 
     def _isTable(self, table: object, where: str, header: str) -> bool:
         if table is None:

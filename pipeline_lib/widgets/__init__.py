@@ -1,7 +1,8 @@
 """Notebook widgets over the engine (ipywidgets): the classroom's instruments, no engine logic.
 
-- :class:`FailureLab` (:mod:`.failurelab`, its parts in :mod:`.labparts`): choose where and
-  how a pipeline fails, run it with the slides' ``runWithoutCleanup`` or with
+- :class:`FailureLab` (:mod:`.failurelab`; its controls in :mod:`.labcontrols`, what it
+  shows in :mod:`.labview`, its parts in :mod:`.labparts`): choose where and how a pipeline
+  fails, run it with the slides' ``runWithoutCleanup`` or with
   ``PipelineContext``, with or without retries, and watch what stays open;
 - :class:`LatencyDashboard` (:mod:`.latencydashboard`): a cost per stage, its latency
   percentiles and the bottleneck by own time, on a simulated clock;

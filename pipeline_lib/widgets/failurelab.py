@@ -55,7 +55,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from .. import naive
@@ -63,13 +62,21 @@ from ..adapters import MeasuredStage, RetriedSource
 from ..cleanup import describeError
 from ..faults import Fault, failSink, failSource, failStage
 from ..lifecycle import PipelineContext
-from ..plotting import PALETTE, plotOpenResources
 from ..resources import ConnectionPool, PoolExhausted, openDescriptorsOn, openFileDescriptors
 from ..sinks import ListSink, SqliteSink
 from ..sources import SensorSource, SqliteSource
 from ..stages import Normalizer, ThresholdFilter
-from .kit import ShownAsRoot, capturedLog, closeTree, showFigure, toggles
-from .labparts import HeldSeries, LabRun, WidgetProgress, latencyFigure, latencyNote
+from .kit import ShownAsRoot, capturedLog, closeTree, showFigure
+from .labcontrols import MAX_ATTEMPTS, RECORD_COUNTS, RUNNERS, STAGE_NAMES, LabControls
+from .labparts import LabRun, WidgetProgress, latencyFigure, latencyNote
+from .labview import (
+    HELD_LABEL,
+    describeFault,
+    describeOutcome,
+    describeRetries,
+    heldFigure,
+    summaryHtml,
+)
 
 __all__ = [
     "HELD_LABEL",
@@ -82,22 +89,8 @@ __all__ = [
 
 logger = logging.getLogger("pipeline_lib")
 
-RUNNERS = ("PipelineContext", "runWithoutCleanup")
-STAGE_NAMES = ("ThresholdFilter", "Normalizer")
-RECORD_COUNTS = (100, 1_000, 10_000, 100_000)
-#: What the lab tells a student to do; the browser test follows it literally.
-INSTRUCTIONS = (
-    "Try it: choose <b>fail in: stage ThresholdFilter</b> and the runner "
-    "<b>runWithoutCleanup</b>, press <b>Run</b> three times: connections in use climb by one "
-    "per Run. Then press <b>Reset</b> (it restores every setting), choose <b>fail in: stage "
-    "ThresholdFilter</b> again, keep <b>PipelineContext</b>, press <b>Run</b> three times: "
-    "flat at 0."
-)
-MAX_ATTEMPTS = 5
-HELD_LABEL = "after each run"  # the one line per panel of the held-resources plot
 
-
-class FailureLab(ShownAsRoot):
+class FailureLab(LabControls, ShownAsRoot):
     """Choose where and how a pipeline fails, run it naive or managed, watch the leak.
 
     ``FailureLab(poolSize=4, records=1000, seed=0, *, sleep=None, renderPngs=True)``
@@ -133,7 +126,6 @@ class FailureLab(ShownAsRoot):
     the source suspended with its connection, one more per run, until ``PoolExhausted``;
     a failure in the source itself leaks nothing (the exception passes through the
     source's own ``with`` block). With ``PipelineContext`` nothing stays in use. The
-    descriptor line counts those open on the lab's database since the last (re)start;
     descriptor line counts those open on the lab's database file beyond the pool's
     idle connections (which a production pool keeps open too): exactly one per
     connection still in use.
@@ -169,6 +161,7 @@ class FailureLab(ShownAsRoot):
         self._fault: Fault | None = None
         self._tables: set[str] = set()
         self._buildControls(records)
+        self._connectControls()
         self._defaults = {control: control.value for control in self._settingControls()}
         self._table(self.records.value)  # the default table is ready before the first Run
         self.root = self._layout()
@@ -178,44 +171,9 @@ class FailureLab(ShownAsRoot):
     def __repr__(self) -> str:
         return f"FailureLab(poolSize={self.poolSize}, runs={len(self.history)})"
 
-    # -- controls and layout -----------------------------------------------------------
+    # -- callbacks ---------------------------------------------------------------------
 
-    def _buildControls(self, records: int) -> None:
-        label = {"description_width": "5em"}
-        self.where = widgets.Dropdown(
-            options=[("nowhere", "nowhere"), ("source", "source")]
-            + [(f"stage {name}", name) for name in STAGE_NAMES]
-            + [("sink", "sink")],
-            description="fail in",
-            style=label,
-        )
-        self.trigger = toggles([("at record", "record"), ("at rate", "rate")], "record")
-        self.atRecord = widgets.IntSlider(value=50, max=99, description="record", style=label)
-        self.rate = widgets.FloatSlider(
-            value=0.01, min=0.001, max=0.1, step=0.001, readout_format=".3f", description="rate"
-        )
-        self.permanence = toggles([(p, p) for p in ("transient", "permanent")], "permanent")
-        self.failTimes = widgets.BoundedIntText(
-            value=1, min=1, max=10, description="fails (times)", layout={"width": "13em"}
-        )
-        self.runner = toggles([(name, name) for name in RUNNERS], RUNNERS[0], width="13em")
-        self.maxAttempts = widgets.BoundedIntText(
-            value=1, min=1, max=MAX_ATTEMPTS, description="attempts", layout={"width": "10em"}
-        )
-        self.records = widgets.Dropdown(
-            options=[(f"{n:,}", n) for n in RECORD_COUNTS], value=records, description="records"
-        )
-        self.runButton = widgets.Button(description="Run", button_style="primary", icon="play")
-        self.resetButton = widgets.Button(description="Reset", icon="undo")
-        self.progress = widgets.IntProgress(max=1, description="read")
-        self.instructions = widgets.HTML(INSTRUCTIONS)
-        self.summary = widgets.HTML()
-        self.plot = widgets.Image(format="png")
-        self.latencyPlot = widgets.Image(format="png")
-        self.latencyNote = widgets.HTML()  # one line instead of an empty chart
-        self.logOutput = widgets.Output(
-            layout={"max_height": "16em", "overflow": "auto", "border": "1px solid #ddd"}
-        )
+    def _connectControls(self) -> None:
         self.runButton.on_click(self.onRun)
         self.resetButton.on_click(self.onReset)
         self._faultKey: tuple[object, ...] = ()
@@ -223,50 +181,12 @@ class FailureLab(ShownAsRoot):
             control.observe(self.onSettingsChanged, names="value")
         self.onSettingsChanged()
 
-    def _layout(self) -> Any:
-        row = widgets.HBox
-        return widgets.VBox(
-            [
-                widgets.HTML("<b>FailureLab</b>: where and how to fail, naive or managed"),
-                self.instructions,
-                row([self.where, self.trigger]),
-                row([self.atRecord, self.rate]),
-                row([self.permanence, self.failTimes]),
-                row([self.runner, self.maxAttempts, self.records]),
-                row([self.runButton, self.resetButton, self.progress]),
-                self.summary,
-                self.plot,
-                self.latencyNote,
-                self.latencyPlot,
-                self.logOutput,
-            ]
-        )
-
-    # -- callbacks ---------------------------------------------------------------------
-
     def onSettingsChanged(self, change: object = None) -> None:
         """A setting changed: the next Run gets a fresh fault; grey out what is moot."""
-        # A browser echoes slider values back rounded to the slider's step (0.01 may
-        # return as 0.010000000000000002): that is not a new setting, and re-arming
-        # the fault would make a healed transient fault fail again.
-        key = tuple(
-            round(c.value, 9) if isinstance(c.value, float) else c.value
-            for c in self._settingControls()
-        )
+        key = self._settingsKey()
         if key != self._faultKey:
             self._fault, self._faultKey = None, key
-        self.atRecord.max = self.records.value - 1
-        failing = self.where.value != "nowhere"
-        self.trigger.disabled = self.permanence.disabled = not failing
-        self.atRecord.disabled = not failing or self.trigger.value != "record"
-        self.rate.disabled = not failing or self.trigger.value != "rate"
-        self.failTimes.disabled = not failing or self.permanence.value != "transient"
-
-    def _settingControls(self) -> tuple[Any, ...]:
-        return (
-            self.where, self.trigger, self.atRecord, self.rate, self.permanence,
-            self.failTimes, self.runner, self.maxAttempts, self.records,
-        )  # fmt: skip
+        self._greyOutMoot()
 
     def onRun(self, button: object = None) -> None:
         """The Run button: one run with the current settings (see :meth:`run`)."""
@@ -332,7 +252,7 @@ class FailureLab(ShownAsRoot):
         source, measured, sink = self._components(self._table(total), fault, received)
         self.progress.max, self.progress.value = total, 0
         tap = WidgetProgress(self.progress, total)
-        lines = [f"run {number}: {self.runner.value}, {self._describeFault(fault)}"]
+        lines = [f"run {number}: {self.runner.value}, {describeFault(fault, self.where.value)}"]
         waitsBefore = len(self.waits)
         started = time.perf_counter()
         with capturedLog(logger) as logLines:
@@ -356,8 +276,9 @@ class FailureLab(ShownAsRoot):
             advice=self._advice(error),
         )
         lines += logLines
-        lines += self._describeRetries(source, self.waits[waitsBefore:])
-        lines.append(f"  -> {self._describeOutcome(record)}")
+        restarted = self.runner.value == "runWithoutCleanup"
+        lines += describeRetries(source, self.waits[waitsBefore:], restarted=restarted)
+        lines.append(f"  -> {describeOutcome(record, self.poolSize)}")
         if record.advice:
             lines.append(f"  !! {record.advice}")
         self._writeLog(lines)
@@ -420,12 +341,7 @@ class FailureLab(ShownAsRoot):
         if self.where.value == "nowhere":
             return None
         if self._fault is None:
-            times = self.failTimes.value if self.permanence.value == "transient" else None
-            if self.trigger.value == "record":
-                self._fault = Fault(atRecord=self.atRecord.value, times=times)
-            else:
-                rate = round(self.rate.value, 6)  # the slider's float, as its readout shows it
-                self._fault = Fault(rate=rate, times=times, seed=self.seed)
+            self._fault = self._settingsFault(self.seed)
         return self._fault
 
     def _descriptors(self) -> int:
@@ -449,35 +365,6 @@ class FailureLab(ShownAsRoot):
 
     # -- showing results ---------------------------------------------------------------
 
-    def _describeFault(self, fault: Fault | None) -> str:
-        if fault is None:
-            return "no fault"
-        when = f"record {fault.atRecord}" if fault.atRecord is not None else f"rate {fault.rate:g}"
-        if fault.times is None:
-            how = "permanent"
-        else:
-            how = f"transient: {fault.failures} of {fault.times} failures used so far"
-        return f"fail in {self.where.value} at {when} ({how})"
-
-    def _describeRetries(self, source: object, waits: list[float]) -> list[str]:
-        if not isinstance(source, RetriedSource) or source.attempts < 2:
-            return []
-        restarted = self.runner.value == "runWithoutCleanup"
-        how = "restarted from record 0" if restarted else "resumed after the records delivered"
-        lines = [f"  retry: the stream was started {source.attempts} times ({how})"]
-        if waits:
-            lines.append(f"  retry waits skipped by the lab: {', '.join(f'{w:g}s' for w in waits)}")
-        return lines
-
-    def _describeOutcome(self, run: LabRun) -> str:
-        outcome = "completed" if run.error is None else f"FAILED: {run.error}"
-        retries = f"; retries {run.retries}" if run.retries else ""
-        return (
-            f"{outcome}; delivered {run.delivered}, duplicates {run.duplicates}{retries}; "
-            f"connections in use {run.connectionsInUse}/{self.poolSize}, "
-            f"descriptors held {run.descriptorsHeld:+d}"
-        )
-
     def _writeLog(self, lines: list[str]) -> None:
         self.log += lines
         self.logOutput.append_stdout("\n".join(lines) + "\n")
@@ -494,7 +381,7 @@ class FailureLab(ShownAsRoot):
                 showFigure(self.figure, self.plot)
             if self.latencyFigure is not None:
                 showFigure(self.latencyFigure, self.latencyPlot)
-        self.summary.value = self._summaryHtml()
+        self.summary.value = summaryHtml(self.lastRun, self.poolSize, len(self.heldErrors))
 
     @property
     def figure(self) -> Figure:
@@ -508,40 +395,5 @@ class FailureLab(ShownAsRoot):
 
     def _builtFigures(self) -> tuple[Figure, Figure | None]:
         if self._figures is None:
-            self._figures = (self._heldFigure(), latencyFigure(self.lastRun))
+            self._figures = (heldFigure(self.history, self.poolSize), latencyFigure(self.lastRun))
         return self._figures
-
-    def _heldFigure(self) -> Figure:
-        """The notebooks' leak plot, of this lab's runs: failures crossed, naive runs shaded."""
-        runs = self.history
-        figure = plotOpenResources(
-            HeldSeries(
-                label=HELD_LABEL,
-                poolSize=self.poolSize,
-                runs=[run.run for run in runs],
-                connectionsInUse=[run.connectionsInUse for run in runs],
-                descriptorsOpened=[run.descriptorsHeld for run in runs],
-            ),
-            title="Resources still held after each run",
-            failedRuns=[run.run for run in runs if run.error is not None],
-            shadedRuns=[run.run for run in runs if run.runner == "runWithoutCleanup"],
-        )
-        figure.axes[0].set_xlim(0.5, max(len(runs), 5) + 0.5)  # the panels share x
-        return figure
-
-    def _summaryHtml(self) -> str:
-        run = self.lastRun
-        if run is None:
-            return "<i>No run yet: the plots appear after the first Run.</i>"
-        colour = PALETTE[2] if run.error is None else PALETTE[3]
-        outcome = "completed" if run.error is None else f"failed: {html.escape(run.error)}"
-        return (
-            f"<div class='failurelab-summary'>Run {run.run} ({run.runner}) "
-            f"<b style='color:{colour}'>{outcome}</b><br>"
-            f"records delivered <b>{run.delivered}</b> · duplicates <b>{run.duplicates}</b> · "
-            f"connections in use <b>{run.connectionsInUse}</b> of {self.poolSize} · "
-            f"descriptors held <b>{run.descriptorsHeld:+d}</b> · retries <b>{run.retries}</b> · "
-            f"exceptions kept <b>{len(self.heldErrors)}</b>"
-            + (f"<br><b>{html.escape(run.advice)}</b>" if run.advice else "")
-            + "</div>"
-        )

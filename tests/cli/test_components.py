@@ -8,13 +8,22 @@ from typing import Any
 import pytest
 
 from pipeline_lib import CsvSink, SensorSource
-from pipeline_lib.cli.components import BUILTINS, buildComponent, didYouMean, importObject
+from pipeline_lib.cli.components import (
+    BUILTINS,
+    BuildSettings,
+    Problems,
+    buildComponent,
+    didYouMean,
+    importObject,
+)
 
 
 def _build(table: dict[str, Any], role: Any = "source", **options: Any) -> tuple[Any, list[str]]:
-    problems: list[str] = []
-    built = buildComponent(table, role=role, where=role, problems=problems, **options)
-    return built, problems
+    problems = Problems()
+    built = buildComponent(
+        table, role=role, where=role, problems=problems, settings=BuildSettings(**options)
+    )
+    return built, list(problems)
 
 
 def test_every_built_in_is_registered_under_its_class_name() -> None:

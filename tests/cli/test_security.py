@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline_lib.cli import main
-from pipeline_lib.cli.components import buildComponent
+from pipeline_lib.cli.components import Problems, buildComponent
 
 USER_MODULE = """
 import pathlib
@@ -164,18 +164,18 @@ def test_a_file_with_five_mistakes_lists_all_five(tmp_path: Path) -> None:
     )
 )
 def test_any_set_of_bad_sensor_source_arguments_is_listed_in_full(values: dict[str, Any]) -> None:
-    problems: list[str] = []
+    problems = Problems()
     buildComponent(
         {"type": "SensorSource", **values}, role="source", where="source", problems=problems
     )
     # Each bad argument is refused on its own, so each gets its own line.
     alone = []
     for name, value in values.items():
-        single: list[str] = []
+        single = Problems()
         buildComponent(
             {"type": "SensorSource", name: value}, role="source", where="source", problems=single
         )
-        alone += single
+        alone += list(single)
     assert sorted(problems) == sorted(alone)
 
 
