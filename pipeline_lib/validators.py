@@ -331,11 +331,10 @@ class FieldsOnly:
         owner = type(self)
         if not (name.startswith("_") or hasattr(owner, name)):
             fields = list(validatedFields(owner))
+            # No name=/obj=: from 3.12 Python would append a second "Did you mean" to ours.
             raise AttributeError(
                 f"{owner.__name__} has no field {name!r}{didYouMean(name, fields)} "
-                f"(fields: {', '.join(fields)})",
-                name=name,
-                obj=self,
+                f"(fields: {', '.join(fields)})"
             )
         super().__setattr__(name, value)
 

@@ -86,7 +86,7 @@ def checkResumableSource(sourceClass: Any) -> Verdict:
         try:
             return _checkResumable(sourceClass, pool)
         finally:
-            pool.close()
+            pool.close(force=True)  # a wrong answer may keep a connection: none outlives the check
 
 
 def _checkResumable(sourceClass: Any, pool: _RowCountingPool) -> Verdict:

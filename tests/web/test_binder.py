@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import tomllib
 from pathlib import Path
 
@@ -20,9 +19,11 @@ BINDER = ROOT / "binder"
 def test_binder_runs_the_python_the_notebooks_are_tested_on() -> None:
     runtime = (BINDER / "runtime.txt").read_text().strip()
     assert re.fullmatch(r"python-3\.\d+", runtime), runtime
-    assert runtime == f"python-{sys.version_info.major}.{sys.version_info.minor}"
+    # The notebooks are executed and checked on the oldest supported Python (make test's
+    # python3); the other Pythons run only the unit tests, so compare with the minimum.
     required = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
-    assert required.startswith(">=") and tuple(map(int, required[2:].split("."))) <= (3, 11)
+    assert required.startswith(">="), required
+    assert runtime == f"python-{required[2:]}"
 
 
 def test_post_build_installs_the_lab_extra_at_the_locked_versions() -> None:
