@@ -19,7 +19,12 @@ burst of load from another process hits them alike:
    readings and ``writerows``.
 
 Every output is compared with the hand-written script's (same rows, same order), so the
-engine is never timed doing less work. For each variant it prints the median wall time,
+engine is never timed doing less work. Each process may cache bytecode, as a user's
+Python does (a wheel install compiles it, a plain run writes ``__pycache__``): the
+benchmark points ``PYTHONPYCACHEPREFIX`` into its temporary folder (and overrides
+``PYTHONDONTWRITEBYTECODE``, set in some sandboxes, which would make every run compile
+the whole package again: about 0.15 s that no user pays), and the untimed first run of
+each variant fills the cache for the timed ones. For each variant it prints the median wall time,
 the median CPU time (user + system of the process: less disturbed by other processes
 than wall time on a busy machine) and peak resident memory; the ratios are engine /
 hand-written. Goals (issue 16): each ratio <= 1.25, engine's peak memory <= the
@@ -234,7 +239,11 @@ class Variant:
         output.unlink(missing_ok=True)  # SqliteSink appends to an existing table
         start = time.perf_counter()
         process = subprocess.Popen(
-            self.command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            self.command,
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=cachingBytecode(folder),
         )
         assert process.stderr is not None
         errors = process.stderr.read().decode()
@@ -246,6 +255,13 @@ class Variant:
             raise RuntimeError(f"{self.label} exited {process.returncode}:\n{errors}")
         self.cpu.append(usage.ru_utime + usage.ru_stime)
         self.peakBytes.append(int(errors.rpartition("peakKiB=")[2]) * 1024)
+
+
+def cachingBytecode(folder: Path) -> dict[str, str]:
+    """The environment for a variant: bytecode cached under ``folder``, as a user's is."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = os.fspath(folder / "pycache")
+    return env
 
 
 @dataclass
@@ -338,7 +354,9 @@ def checkSameOutput(folder: Path, job: Job) -> str:
     for variant in job.variants:
         variant.run(folder)
         outputs[variant.label] = job.readOutput(folder / variant.output)
-        variant.wall.clear(), variant.cpu.clear(), variant.peakBytes.clear()
+        variant.wall.clear()
+        variant.cpu.clear()
+        variant.peakBytes.clear()
     expected = outputs["hand-written"]
     for label, rows in outputs.items():
         if rows != expected:
@@ -366,6 +384,15 @@ def printJob(job: Job, rowsOut: str) -> None:
         )
 
 
+def machineLoad() -> str:
+    """The load averages (how shared the machine is), where the system tells them."""
+    try:
+        loads = os.getloadavg()
+    except (AttributeError, OSError):  # Windows
+        return "load average unknown"
+    return "load average " + ", ".join(f"{load:.1f}" for load in loads) + " (1, 5, 15 min)"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -375,7 +402,8 @@ def main(argv: list[str] | None = None) -> None:
     rows = 200_000 if args.quick else args.rows
     started = time.perf_counter()
     print(f"Python {sys.version.split()[0]}; {rows:,} rows; median of {args.rounds} rounds, "
-          "whole processes, variants taking turns.")  # fmt: skip
+          "whole processes, variants taking turns, bytecode cached.")  # fmt: skip
+    print(f"{os.cpu_count()} CPUs; {machineLoad()}")
     if find_spec("pandas") is None:
         print("pandas not installed: no pandas figure (pip install -e '.[bench]')")
     with tempfile.TemporaryDirectory(prefix="bench_job.") as name:
@@ -391,7 +419,7 @@ def main(argv: list[str] | None = None) -> None:
             printJob(job, out)
     print("\nratios: engine / hand-written (goal <= 1.25); "
           "peak RSS: engine's within hand-written + 10 MiB")  # fmt: skip
-    print(f"benchmark took {time.perf_counter() - started:.1f}s")
+    print(f"benchmark took {time.perf_counter() - started:.1f}s; {machineLoad()}")
 
 
 if __name__ == "__main__":

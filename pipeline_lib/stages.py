@@ -4,7 +4,8 @@ Each ``process`` is a generator: it pulls one reading at a time from its input a
 yields as it goes, so memory does not grow with the length of the stream. They read a
 record's ``sensorId``, ``timestamp`` and ``value`` attributes, so any record with those
 works; ``Normalizer`` and ``WindowAverage`` yield new ``SensorReading`` records (built
-directly: cheaper than copying with ``_replace``).
+directly with ``protocols.newReading``: cheaper than copying with ``_replace``, or than
+calling ``SensorReading(...)``, whose ``__new__`` is a Python function).
 
 >>> from pipeline_lib import SensorReading
 >>> readings = [SensorReading("a", float(t), v) for t, v in enumerate([10.0, 30.0, 50.0, 95.0])]
@@ -23,7 +24,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .protocols import SensorReading
+from .protocols import SensorReading, newReading
 from .validators import BoundedInt, FiniteFloat, checkOrdered
 
 __all__ = ["Normalizer", "ThresholdFilter", "WindowAverage"]
@@ -90,7 +91,7 @@ class Normalizer:
         low, span = self.valueMin, self.valueMax - self.valueMin
         for reading in inputStream:
             value = round((reading.value - low) / span, 12)
-            yield SensorReading(reading.sensorId, reading.timestamp, value)
+            yield newReading(SensorReading, (reading.sensorId, reading.timestamp, value))
 
 
 class WindowAverage:
@@ -123,7 +124,7 @@ class WindowAverage:
                 window = windows[reading.sensorId] = _RunningMean(self.windowSize)
             mean = window.add(reading.value)
             if mean is not None:
-                yield SensorReading(reading.sensorId, reading.timestamp, mean)
+                yield newReading(SensorReading, (reading.sensorId, reading.timestamp, mean))
 
 
 class _RunningMean:

@@ -158,3 +158,20 @@ def test_closing_a_csv_stream_early_closes_the_file(tmp_path: Path) -> None:
     assert openFileDescriptors() == before + 1
     stream.close()
     assert openFileDescriptors() == before
+
+
+def test_every_builtin_source_yields_true_sensor_readings(tmp_path: Path) -> None:
+    """Built at C speed (tuple.__new__), a reading is still exactly a SensorReading."""
+    expected = list(SensorSource(count=50, seed=3).stream())
+    CsvSink(tmp_path / "r.csv").consume(iter(expected))
+    SqliteSink(tmp_path / "r.sqlite").consume(iter(expected))
+    for source in (
+        SensorSource(count=50, seed=3),
+        CsvSource(tmp_path / "r.csv"),
+        SqliteSource(tmp_path / "r.sqlite"),
+    ):
+        readings = list(source.stream())
+        assert readings == expected
+        assert {type(r) for r in readings} == {SensorReading}
+        assert all(len(r) == 3 and isinstance(r.value, float) for r in readings)
+        assert [r._asdict() for r in readings[:2]] == [r._asdict() for r in expected[:2]]

@@ -71,3 +71,12 @@ def test_stage_arguments_stay_valid_after_construction() -> None:
     with pytest.raises(TypeError, match=r"^WindowAverage\.windowSize must be an int, got 2\.5$"):
         window.windowSize = 2.5  # type: ignore[assignment]
     assert (threshold.filterMin, threshold.filterMax, window.windowSize) == (20.0, 80.0, 3)
+
+
+def test_stages_that_build_readings_build_true_sensor_readings() -> None:
+    readings = [SensorReading("a", float(t), 10.0 * t) for t in range(6)]
+    for stage in (Normalizer(0.0, 100.0), WindowAverage(2)):
+        out = list(stage.process(iter(readings)))
+        assert out and {type(r) for r in out} == {SensorReading}
+        assert all(r.sensorId == "a" and len(r) == 3 for r in out)
+    assert list(Normalizer(0.0, 100.0).process(iter(readings)))[1] == SensorReading("a", 1.0, 0.1)
