@@ -16,7 +16,6 @@ of its own, so the caller can raise one :class:`~pipeline_lib.ConfigError` for a
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tomllib
@@ -91,6 +90,7 @@ def parseToml(text: str, problems: list[str]) -> object:
 
 def parseJson(text: str, problems: list[str]) -> object:
     """``json.loads(text)`` refusing duplicate keys, or :data:`UNREADABLE` with the problem."""
+    import json  # here, not at the top: only a JSON file needs it (the CLI starts faster)
 
     def keepPairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         # json keeps the last of duplicate keys silently; a config file should not.

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from collections.abc import Iterable
 from operator import attrgetter
 from pathlib import Path
@@ -67,6 +66,8 @@ class CsvSink:
 
     def consume(self, stream: Iterable[Any]) -> int:
         """Write every record; return how many were written."""
+        import tempfile  # here, not at the top: only this sink needs it (faster start-up)
+
         # Through a symlink to its target: replacing the link itself would cut it.
         target = Path(os.path.realpath(self.path))
         folder = target.parent

@@ -61,7 +61,6 @@ fields, so a typo (``config.windowsize = 0``) is an error, not a new attribute.
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 from collections.abc import Mapping, Sequence
@@ -347,6 +346,8 @@ def didYouMean(name: str, choices: Sequence[str]) -> str:
     >>> didYouMean("colour", ["windowSize"])
     ''
     """
+    import difflib  # here, not at the top: only a mistake needs it (the CLI starts faster)
+
     folded = {choice.lower(): choice for choice in choices}
     matches = difflib.get_close_matches(name.lower(), list(folded), n=1, cutoff=0.6)
     return f"; did you mean {folded[matches[0]]!r}?" if matches else ""

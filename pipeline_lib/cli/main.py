@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
-import sqlite3
 import sys
-import tempfile
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -260,6 +257,9 @@ def _runCommand(args: argparse.Namespace, log: LogHandler) -> int:
 
 
 def _demoCommand(args: argparse.Namespace, log: LogHandler) -> int:
+    import shutil  # the demo's imports, not at the top: `run` starts without them
+    import tempfile
+
     from .pipelinefile import PipelineFileError, loadPipeline
     from .run import execute, say
 
@@ -295,6 +295,8 @@ def _printPlan(plan: PipelinePlan) -> int:
 
 
 def _describeDemoOutput(database: Path, *, keep: bool) -> None:
+    import sqlite3
+
     with sqlite3.connect(database) as conn:
         (rows,) = conn.execute('SELECT COUNT(*) FROM "readings"').fetchone()
     conn.close()  # `with` on a connection only commits; closing is ours
