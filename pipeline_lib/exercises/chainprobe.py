@@ -11,6 +11,7 @@ recognises their mistake, or ``""``.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -80,11 +81,28 @@ def _oneFailingRun(
                 f"run {attempt} (stage 2 failing with {label}) raised {describeError(error)} "
                 "instead of the stage's own error: let the original reach the caller unchanged"
             )
+        if not _raisedWhereItFailed(error):
+            return (
+                f"run {attempt}'s error reached the caller without the frames it passed "
+                "through: its traceback was cut at your runner. That frees the suspended "
+                "generators only while nothing else refers to them, and whoever debugs the "
+                "failure can no longer see where it happened"
+            )
         return _closingProblem(closed, attempt, label, pool)
     return (
         f"run {attempt} raised nothing, though stage 2 failed with {label}: "
         "the error was swallowed, so the caller believes the run succeeded"
     )
+
+
+def _raisedWhereItFailed(error: BaseException) -> bool:
+    """Whether the traceback still reaches the fault that raised ``error`` (in the library).
+
+    A runner that sets ``error.__traceback__ = None`` (or ``with_traceback(None)``) before
+    re-raising leaves a traceback that starts at its own frame.
+    """
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+    return bool(frames) and frames[-1].f_globals.get("__name__") == Fault.__module__
 
 
 def _closingProblem(closed: list[str], attempt: int, label: str, pool: ConnectionPool) -> str:
