@@ -348,7 +348,7 @@ def checkRetryBudget(policy: Any) -> Verdict:
     )
     require(
         policy.jitter >= 0.1,
-        f"jitter is {policy.jitter}: the 200 hubs retry in lockstep",
+        f"jitter is {policy.jitter}: the 200 jobs retry in lockstep",
         hint="200 jobs that failed together retry together unless each draws its own waits",
     )
     require(

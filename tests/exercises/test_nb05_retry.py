@@ -269,7 +269,7 @@ class HardCodedWaits(RetryPolicy):
         ),
         (
             RetryPolicy(maxAttempts=7, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=15.0),
-            "jitter is 0.0: the 200 hubs retry in lockstep",
+            "jitter is 0.0: the 200 jobs retry in lockstep",
             "unless each draws its own waits",
         ),
         (
