@@ -122,6 +122,7 @@ def _checkResumable(sourceClass: Any, pool: _RowCountingPool) -> Verdict:
         f"stream() gave {len(full)} readings, expected the table's {len(table)} in rowid order",
         hint="stream() with no keyword must still give every reading, in order",
     )
+    _requireReleasedWhenClosedEarly(sourceClass, pool)
     for k in (0, 73, 1, len(table) - 1, len(table), len(table) + 5):
         resumed = _streamed(sourceClass, pool, k)
         expected = table[k:]
@@ -153,6 +154,23 @@ def _checkResumable(sourceClass: Any, pool: _RowCountingPool) -> Verdict:
     return correct(
         f"stream(resumeAfter=k) skips k rows in the query for every k tried, and under 3 "
         f"faults (records 40, 40, 150) all {len(table)} readings arrive exactly once"
+    )
+
+
+def _requireReleasedWhenClosedEarly(sourceClass: Any, pool: _RowCountingPool) -> None:
+    """A retry closes the failed attempt's stream mid-way: its connection must come back."""
+    early = iter(sourceClass(pool).stream(resumeAfter=0))
+    for _ in range(3):
+        next(early, None)
+    close = getattr(early, "close", None)
+    if callable(close):
+        close()
+    require(
+        pool.inUse == 0,
+        f"after a stream closed after 3 readings (as a retry closes a failed attempt), "
+        f"{describeHeld(pool)}",
+        hint="the connection must go back however the stream ends, closed early included: "
+        "acquire it in a with block (self.pool.connection(...)), as the starter did",
     )
 
 

@@ -93,6 +93,16 @@ class OwnConnectionHubReadings(HubReadings):
             conn.close()
 
 
+class ReleasesOnlyAtTheEnd(HubReadings):
+    """Gives the connection back after the last row only: a retry's early close leaks it."""
+
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        conn = self.pool.acquire(holder="HubReadings")
+        for row in conn.execute(QUERY + " LIMIT -1 OFFSET ?", (resumeAfter,)):
+            yield SensorReading(*row)
+        self.pool.release(conn)
+
+
 class NoStream:
     def __init__(self, pool: ConnectionPool) -> None:
         self.pool = pool
@@ -122,6 +132,11 @@ def test_a_source_that_resumes_correctly_passes(answer: type) -> None:
             OwnConnectionHubReadings,
             "stream() gave 200 readings without borrowing a connection from the pool",
             "read through the pool",
+        ),
+        (
+            ReleasesOnlyAtTheEnd,
+            "after a stream closed after 3 readings (as a retry closes a failed attempt), 1 of 2",
+            "however the stream ends, closed early included",
         ),
         (NoStream, "NoStream(pool) has no stream() method", "leave out the rows"),
         (object, "your code raised TypeError", "leave out the rows"),
