@@ -376,6 +376,15 @@ def checkRetryBudget(policy: Any) -> Verdict:
         hint="jitter spreads the jobs out only if each job draws its own waits; a seed makes "
         "a schedule repeatable, for a test or a plot, not for the jobs themselves",
     )
+    healedByNoWait = [
+        error for error, transient in _OTHER_ERRORS if not transient and policy.isTransient(error)
+    ]
+    require(
+        not healedByNoWait,
+        f"the policy also retries {_described(healedByNoWait)}, which no wait heals: the job "
+        "would spend its budget on them",
+        hint="keep retrying only what a wait may heal, as in exercise 2",
+    )
     _requireRidesOutTheUpdate(options)
     return correct(
         f"waits of {nominal[0]:g} to {max(nominal):g} s, {sum(shortest):.1f} to "

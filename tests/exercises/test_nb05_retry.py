@@ -299,6 +299,18 @@ class HardCodedWaits(RetryPolicy):
             "RetryPolicy(...)",
         ),
         (
+            RetryPolicy(
+                maxAttempts=7,
+                delaySeconds=1.0,
+                backoff=2.0,
+                maxDelaySeconds=15.0,
+                jitter=0.25,
+                retryOn=OSError,
+            ),  # slide 10's IOError: retries a missing file too
+            "the policy also retries FileNotFoundError",
+            "only what a wait may heal",
+        ),
+        (
             RetryPolicy(maxAttempts=25, delaySeconds=1.0, jitter=0.1),  # slide 10's, many times
             "every wait is 1 s: 24 retries, 1 s apart",
             "more room after each failure",
