@@ -44,6 +44,13 @@ def checkConnectionLoan(managerClass: Any) -> Verdict:
                 "pool (a sqlite3.Connection, or the pool's PooledConnection stand-in for one)",
             )
             require(
+                not (isinstance(conn, PooledConnection) and conn.released),
+                "inside the block, the connection `as conn` gave is already back in the pool: "
+                "__enter__ gave it back before the block began",
+                hint="a `with` inside __enter__ ends when __enter__ returns: the loan must last "
+                "until __exit__",
+            )
+            require(
                 pool.inUse == 1,
                 "inside the block, no connection is borrowed from the pool (a connection "
                 "of your own is not the pool's)",

@@ -105,6 +105,17 @@ class ClosingConnection(ConnectionLoan):
         return False
 
 
+class WithInsideEnter(ConnectionLoan):
+    """Borrows with the pool's own manager inside __enter__: given back as __enter__ returns."""
+
+    def __enter__(self) -> Any:
+        with self.pool.connection() as conn:
+            return conn
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+
 class OwnConnection:
     """Hard-codes a connection of its own instead of borrowing one."""
 
@@ -136,6 +147,7 @@ def test_02_1_accepts_right_managers_written_differently(manager: Any) -> None:
         (SelfReturningConnection, "expected the connection borrowed from the pool"),
         (OwnConnection, "no connection is borrowed from the pool"),
         (ClosingConnection, "the borrowed connection was closed but not given back"),
+        (WithInsideEnter, "__enter__ gave it back before the block began"),
     ],
 )
 def test_02_1_rejects_each_typical_mistake_naming_it(manager: Any, named: str) -> None:
