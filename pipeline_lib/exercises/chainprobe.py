@@ -84,7 +84,7 @@ def _oneFailingRun(
         if not _raisedWhereItFailed(error):
             return (
                 f"run {attempt}'s error reached the caller without the frames it passed "
-                "through: its traceback was cut at your runner. That frees the suspended "
+                "through: its traceback was cut in your code. That frees the suspended "
                 "generators only while nothing else refers to them, and whoever debugs the "
                 "failure can no longer see where it happened"
             )

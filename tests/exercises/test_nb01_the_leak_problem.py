@@ -300,8 +300,8 @@ def test_01_2_accepts_right_runners_written_differently(runner: Any) -> None:
         (swallowingRunner, "the error was swallowed"),
         (wrappingRunner, "raised RuntimeError: the pipeline failed instead of the stage's own"),
         (hardCodedRunner, "a successful run returned 444, but the sink received"),
-        (tracebackDroppingRunner, "its traceback was cut at your runner"),
-        (withTracebackNoneRunner, "its traceback was cut at your runner"),
+        (tracebackDroppingRunner, "its traceback was cut in your code"),
+        (withTracebackNoneRunner, "its traceback was cut in your code"),
     ],
 )
 def test_01_2_rejects_each_typical_mistake_naming_it(runner: Any, named: str) -> None:

@@ -264,6 +264,17 @@ class ExceptExceptionContext(SlidePipelineContext):
             raise
 
 
+class TracebackDroppingContext(SlidePipelineContext):
+    """Frees the chain by dropping the error's traceback in run(), closing nothing."""
+
+    def run(self, stages: list[Any], sink: Any) -> None:
+        try:
+            super().run(stages, sink)
+        except BaseException as error:
+            error.__traceback__ = None
+            raise
+
+
 class SwallowingContext(SolutionContext):
     def __exit__(self, excType: Any, excVal: Any, excTb: Any) -> bool:
         super().__exit__(excType, excVal, excTb)
@@ -294,6 +305,7 @@ def test_02_2_accepts_right_fixes_written_differently(context: Any) -> None:
         (OnlySourceContext, "closed the source but not stage 1"),
         (ExceptExceptionContext, "KeyboardInterrupt is a BaseException, not an Exception"),
         (SwallowingContext, "the error was swallowed"),
+        (TracebackDroppingContext, "its traceback was cut in your code"),
         (UncountedContext, "run() must still count what it delivers"),
     ],
 )
