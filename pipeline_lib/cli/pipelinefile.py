@@ -118,7 +118,7 @@ class PipelinePlan:
         retried = f"  retried: {_describeRetry(self.retry)}" if self.retry else ""
         lines.append(f"  source:   {_inner(self.source)!r}{retried}")
         for number, (stage, name) in enumerate(zip(self.stages, self.stageNames, strict=True), 1):
-            measured = f"  measured as {name!r}" if isinstance(stage, MeasuredStage) else ""
+            measured = f"  measured as {name!r}" if _measured(stage) else ""
             lines.append(f"  stage {number}:  {_inner(stage)!r}{measured}")
         lines.append(f"  sink:     {self.sink!r}")
         return "\n".join(lines)
@@ -232,7 +232,9 @@ class _Builder:
             name, measure = options
             stage = built.component
             # Every stage is measured unless told not to, or already measured by its class.
-            if measure and not isMeasured(stage) and not _unbuilt(built):
+            if isinstance(stage, Unconstructed):  # --dry-run: the plan says what a run would do
+                stage.measuredAs = name if measure and not stage.measuredByItsClass() else None
+            elif measure and not isMeasured(stage):
                 stage = MeasuredStage(stage, name)
             stages.append(stage)
             names.append(name)
@@ -316,6 +318,10 @@ def _checkRetry(options: Mapping[str, Any], problems: list[str]) -> bool:
 
 def _describeRetry(options: Mapping[str, Any]) -> str:
     return ", ".join(f"{key}={value!r}" for key, value in options.items()) or "defaults"
+
+
+def _measured(stage: Any) -> bool:
+    return isinstance(stage, MeasuredStage) or getattr(stage, "measuredAs", None) is not None
 
 
 def _unbuilt(built: BuiltComponent) -> bool:
