@@ -300,20 +300,28 @@ RETRY_OPTIONS = ("maxAttempts", "delaySeconds", "backoff", "maxDelaySeconds", "j
 
 
 def _checkRetry(options: Mapping[str, Any], problems: list[str]) -> bool:
-    """Check each retry option on its own (so every bad one is listed); True if all are good."""
-    before = len(problems)
-    for key, value in options.items():
-        if key not in RETRY_OPTIONS:
-            problems.append(
-                f"source.retry.{key}: unknown option{didYouMean(key, RETRY_OPTIONS)} "
-                f"(retry takes: {', '.join(RETRY_OPTIONS)})"
-            )
-            continue
-        try:
-            validatePolicy("source.retry", {key: value})
-        except (TypeError, ValueError) as error:
-            problems.append(str(error))
-    return len(problems) == before
+    """Check each retry option on its own (so every bad one is listed); True if all are good.
+
+    Each check returns its own verdict: success is never guessed from whether the list
+    of problems grew (a check that fails without a message would pass unnoticed).
+    """
+    verdicts = [_retryOptionIsGood(key, value, problems) for key, value in options.items()]
+    return all(verdicts)
+
+
+def _retryOptionIsGood(key: str, value: object, problems: list[str]) -> bool:
+    if key not in RETRY_OPTIONS:
+        problems.append(
+            f"source.retry.{key}: unknown option{didYouMean(key, RETRY_OPTIONS)} "
+            f"(retry takes: {', '.join(RETRY_OPTIONS)})"
+        )
+        return False
+    try:
+        validatePolicy("source.retry", {key: value})
+    except (TypeError, ValueError) as error:
+        problems.append(str(error) or f"source.retry.{key}: refused {shortRepr(value)}")
+        return False
+    return True
 
 
 def _describeRetry(options: Mapping[str, Any]) -> str:
