@@ -3,15 +3,17 @@
 A table names its component with ``type``: a built-in (``"SensorSource"``,
 ``"ThresholdFilter"``, ``"CsvSink"``...) or a class of your own as ``"module:Class"``,
 which is imported with :mod:`importlib` (never ``eval``). Every other key is a keyword
-argument of the constructor. Nothing is opened here: constructing a component only
-checks its arguments; the engine opens and closes what it owns during the run.
+argument of the constructor. Every argument is checked *before* anything is constructed:
+against the constructor's signature, and for a built-in against its fields (the rules its
+``__init__`` applies, :mod:`.arguments`). Nothing is opened here; the engine opens and
+closes what it owns during the run.
 
 Trust: naming ``"module:Class"`` imports that module, which runs its code, as running
 a script would: run only pipeline files you trust. Built-in types import nothing. A
 user type must be a **class** whose instances have the role's method, checked on the
 class without calling anything (:mod:`.usertypes`). With ``construct=False`` (``run
---dry-run``) no user class is constructed at all: its arguments are checked against
-its signature only.
+--dry-run``) nothing is constructed at all, built-in or yours: a user class's arguments
+are checked against its signature only (its own ``__init__`` checks are not run).
 
 Problems are *collected* (in a :class:`Problems`), not raised, so that a file with five
 mistakes gets five messages in one go. Each names where it is (``stages[1].type``) and
@@ -140,7 +142,7 @@ class BuildSettings:
     values as attributes) fills parameters a built-in takes from it; ``configFailed``:
     the ``[config]`` table has problems of its own, already reported, so a built-in that
     needs a value from it is checked but not constructed and no problem is listed twice;
-    ``construct=False`` (``--dry-run``): a user class is checked and not constructed.
+    ``construct=False`` (``--dry-run``): every component is checked and none constructed.
     """
 
     baseFolder: Path = Path(".")

@@ -31,8 +31,8 @@ parameters from::
 
 :func:`loadPipelineFile` checks the *whole* file before anything runs and raises one
 :class:`PipelineFileError` listing every problem (a TOML syntax error, with its line,
-stops the reading). Nothing is opened while loading: constructing a component only
-checks its arguments.
+stops the reading). Every argument is checked before any component is constructed, and
+nothing is opened while loading.
 
 >>> plan = loadPipeline({"source": {"type": "SensorSource", "count": 10},
 ...                      "stages": [{"type": "WindowAverage", "windowSize": 2}],
@@ -128,7 +128,7 @@ def loadPipelineFile(path: str | os.PathLike[str], *, construct: bool = True) ->
     """Read, check and build the pipeline in the TOML file ``path``.
 
     Raises :class:`PipelineFileError` with every problem found (and the path). With
-    ``construct=False`` (``--dry-run``), classes of your own are checked, not constructed.
+    ``construct=False`` (``--dry-run``), everything is checked and nothing constructed.
     """
     problems: list[str] = []
     document = readDocument(path, problems, parse=parseToml)
