@@ -6,11 +6,13 @@ file's values are checked with the constructor's own rules without calling it.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import functools
 import inspect
 import io
 import math
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -159,7 +161,8 @@ POOLS: dict[str, list[Any]] = {
     "path": ["PLACE/data.csv", 3, "", 2.5, ["a"]],
     "database": ["PLACE/data.sqlite", 3.5, None, ["a"]],
 }
-PLACE = Path(tempfile.mkdtemp(prefix="harden12-arguments-"))
+PLACE = Path(tempfile.mkdtemp(prefix="pipeline-arguments-"))  # Hypothesis runs outside tmp_path
+atexit.register(shutil.rmtree, PLACE, ignore_errors=True)
 (PLACE / "data.csv").write_text("sensorId,timestamp,value\n", encoding="utf-8")
 sqlite3.connect(PLACE / "data.sqlite").close()
 
