@@ -40,9 +40,13 @@ LETTERS = "ABCD"
 LAYERS: tuple[Layer, ...] = ("lifecycle", "configuration", "observability")
 #: One letter, optionally followed by "." or ")": "b", " B. ", "c)". Not "AB", not "all".
 ONE_LETTER = re.compile(r"\s*([A-Za-z])\s*[.)]?\s*")
-#: The code of a question keeps its lines: Lab's own CSS would wrap a long one in the
-#: middle of a name, and the wrapped rest would lose its indentation.
-CODE_STYLE = "<style>.Quiz .QuizCode pre { white-space: pre; overflow-x: auto; }</style>"
+#: The code of a question keeps its lines: Lab's own CSS (``pre-wrap``, ``break-all`` on
+#: ``code``) would wrap a long one in the middle of a name, and the wrapped rest would lose
+#: its indentation. A line too long for a narrow window scrolls instead.
+CODE_STYLE = (
+    "<style>.Quiz .QuizCode pre { overflow-x: auto; } .Quiz .QuizCode pre, .Quiz .QuizCode "
+    "pre code { white-space: pre; word-break: normal; overflow-wrap: normal; }</style>"
+)
 QUIZ_WIDTH = 800
 
 QUIZ: tuple[Question, ...] = (
