@@ -200,3 +200,58 @@ def test_aclosing_closes_the_generator_when_its_block_is_left_by_an_error() -> N
         return hub.openConnections  # no loop turn needed
 
     assert asyncio.run(main()) == 0
+
+
+# -- the solution's remark on failing cleanups ----------------------------------------------
+
+
+class _Closable:
+    def __init__(self, name: str, closed: list[str], fails: bool) -> None:
+        self.name, self.closed, self.fails = name, closed, fails
+
+    async def aclose(self) -> None:
+        self.closed.append(self.name)
+        if self.fails:
+            raise RuntimeError(f"closing {self.name} failed")
+
+
+def _chain(closed: list[str]) -> list[_Closable]:
+    """Oldest first: the source's close fails, so does stage B's (the newest)."""
+    return [
+        _Closable("source", closed, fails=True),
+        _Closable("stage A", closed, fails=False),
+        _Closable("stage B", closed, fails=True),
+    ]
+
+
+def test_a_finally_loop_stops_at_the_first_failing_close_and_hides_the_run_s_error() -> None:
+    closed: list[str] = []
+
+    async def runSafely() -> None:
+        generators = _chain(closed)
+        try:
+            raise ValueError("the run's error")
+        finally:
+            for generator in reversed(generators):
+                await generator.aclose()
+
+    with pytest.raises(RuntimeError, match="closing stage B failed") as caught:
+        asyncio.run(runSafely())
+    assert closed == ["stage B"]  # stage A and the source stay open
+    assert isinstance(caught.value.__context__, ValueError)
+
+
+def test_an_async_exit_stack_runs_every_close_and_the_last_failure_wins() -> None:
+    closed: list[str] = []
+
+    async def runSafely() -> None:
+        async with contextlib.AsyncExitStack() as stack:
+            for generator in _chain(closed):
+                await stack.enter_async_context(contextlib.aclosing(generator))
+            raise ValueError("the run's error")
+
+    with pytest.raises(RuntimeError, match="closing source failed") as caught:
+        asyncio.run(runSafely())
+    assert closed == ["stage B", "stage A", "source"]
+    assert isinstance(caught.value.__context__, RuntimeError)
+    assert isinstance(caught.value.__context__.__context__, ValueError)
