@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import inspect
+import threading
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
@@ -263,10 +263,36 @@ class _Sink:
             self.records.append(value)
 
 
+#: How long one run of a runner may take (they take milliseconds), and the whole check.
+_PATIENCE_SECONDS = 3.0
+_CHECK_SECONDS = 15.0
+
+
 def _runInFreshLoop(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """Run ``coroutine`` in a new event loop on a worker thread: a notebook's loop is busy."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
-        return worker.submit(asyncio.run, coroutine).result(timeout=10)
+    """Run ``coroutine`` in a new event loop on a worker thread: a notebook's loop is busy.
+
+    A daemon thread, so that a runner that never ends (and ignores its cancellation) costs
+    the student a verdict after ``_CHECK_SECONDS``, not a cell that hangs.
+    """
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = asyncio.run(coroutine)
+        except BaseException as error:  # handed to the caller's thread below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="checkAsyncRunner", daemon=True)
+    worker.start()
+    worker.join(timeout=_CHECK_SECONDS)
+    require(
+        not worker.is_alive(),
+        f"your runner was still running after {_CHECK_SECONDS:g} s, even after it was cancelled",
+        hint="let a CancelledError propagate: catching it and waiting on is a hang",
+    )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")
 
 
 #: Each run of the check: (where it ends, what must reach the caller, how to say it).
@@ -292,7 +318,7 @@ _LEFT_OPEN_HINTS = {
 
 
 async def _attempt(
-    runFunction: Callable[..., Awaitable[object]], place: str
+    runFunction: Callable[..., Awaitable[object]], place: str, what: str
 ) -> tuple[_Trace, list[str], BaseException | None]:
     """One run ending at ``place``: (trace, generators open when it returned, what escaped)."""
     trace = _Trace()
@@ -311,8 +337,17 @@ async def _attempt(
         finally:
             openWhenReturned.extend(trace.open)
 
+    task = asyncio.ensure_future(runAndLook())  # a task of its own: the sink cancels it
+    done, _ = await asyncio.wait({task}, timeout=_PATIENCE_SECONDS)
+    if not done:
+        task.cancel()
+        raise NotYet(
+            f"when {what}, your runner had not returned after {_PATIENCE_SECONDS:g} s: "
+            "it waits for something that never comes",
+            hint="await only the sink's consume() and the generators' aclose()",
+        )
     try:
-        await asyncio.ensure_future(runAndLook())  # a task of its own: the sink cancels it
+        task.result()
     except BaseException as error:  # the check is in its own loop: nothing else to cancel
         return trace, openWhenReturned, error
     return trace, openWhenReturned, None
@@ -321,7 +356,7 @@ async def _attempt(
 async def _firstProblem(runFunction: Callable[..., Awaitable[object]]) -> NotYet | None:
     """Every run in turn; the first problem found, with its hint, or None."""
     for place, expected, what in _RUNS:
-        trace, leftOpen, reached = await _attempt(runFunction, place)
+        trace, leftOpen, reached = await _attempt(runFunction, place, what)
         if expected is None and reached is not None:
             return NotYet(f"when {what}, your runner raised {describeError(reached)}")
         if expected is not None and not isinstance(reached, expected):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import pytest
 
 from pipeline_lib.asynclifecycle import AsyncPipelineContext
 from pipeline_lib.exercises import checkAsyncRunner, checkDefaultedField, checkTimedRun
+from pipeline_lib.exercises import nb08_extensions as nb08
 
 # -- Exercise 1: @contextmanager ---------------------------------------------------------
 
@@ -443,9 +445,30 @@ def test_exercise_3_hints_at_the_mistake_made(answer: Any, hinted: str) -> None:
 
 
 def test_exercise_3_runs_inside_a_running_event_loop_as_in_a_notebook() -> None:
-    import asyncio
-
     async def insideALoop() -> bool:
         return checkAsyncRunner(runWithFinally).passed
 
     assert asyncio.run(insideALoop())
+
+
+async def waitsForever(source: Any, stages: list[Any], sink: Any) -> None:
+    await asyncio.Event().wait()  # a peer that never answers
+
+
+async def ignoresItsCancellation(source: Any, stages: list[Any], sink: Any) -> None:
+    while True:
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()
+
+
+def test_exercise_3_reports_a_runner_that_never_returns_instead_of_hanging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(nb08, "_PATIENCE_SECONDS", 0.2)
+    monkeypatch.setattr(nb08, "_CHECK_SECONDS", 2.0)
+    started = time.monotonic()
+    waiting = checkAsyncRunner(waitsForever)
+    assert "your runner had not returned after 0.2 s" in waiting.message, waiting
+    deaf = checkAsyncRunner(ignoresItsCancellation)
+    assert "still running after 2 s, even after it was cancelled" in deaf.message, deaf
+    assert time.monotonic() - started < 10
