@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
+import warnings
 from collections.abc import AsyncGenerator, Generator, Iterator
 from typing import Any
 
@@ -255,3 +257,22 @@ def test_an_async_exit_stack_runs_every_close_and_the_last_failure_wins() -> Non
     assert closed == ["stage B", "stage A", "source"]
     assert isinstance(caught.value.__context__, RuntimeError)
     assert isinstance(caught.value.__context__.__context__, ValueError)
+
+
+def test_aclose_without_await_closes_nothing_and_python_3_13_warns_of_it() -> None:
+    """Exercise 3's common mistake."""
+    hub = _Hub()
+
+    async def main() -> int:
+        stream = hub.stream()
+        await anext(stream)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            stream.aclose()  # type: ignore[unused-coroutine]  # the slip, dropped unawaited
+        if sys.version_info >= (3, 13):
+            assert any("never awaited" in str(w.message) for w in caught), caught
+        stillOpen = hub.openConnections
+        await stream.aclose()
+        return stillOpen
+
+    assert asyncio.run(main()) == 1
