@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import threading
 import warnings
@@ -326,7 +327,15 @@ async def _attempt(
         _Stage("stage A", trace),
         _Stage("stage B", trace, failAt=5 if place == "stage" else None),
     ]
-    result = runFunction(_Source(trace), stages, _Sink(place))
+    try:
+        result = runFunction(_Source(trace), stages, _Sink(place))
+    except Exception as error:
+        if inspect.iscoroutinefunction(runFunction):
+            raise
+        raise NotYet(
+            f"calling your runner raised {describeError(error)}: write it as `async def`, "
+            "since the check awaits it in a running event loop (where asyncio.run refuses)"
+        ) from None
     require(inspect.isawaitable(result), "runSafely(...) must be a coroutine: write `async def`")
     openWhenReturned: list[str] = []
 
@@ -404,7 +413,14 @@ def checkAsyncRunner(runFunction: Any) -> Verdict:
     require(callable(runFunction), f"expected your async function, got {runFunction!r}")
     with quietLogging(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # a wrong answer's warnings go into the verdict
-        problem = _runInFreshLoop(_firstProblem(runFunction))
+        try:
+            problem = _runInFreshLoop(_firstProblem(runFunction))
+        except NotYet as notYet:  # a copy: the original's traceback holds the runs' frames
+            problem = NotYet(str(notYet), notYet.hint)
+        except Exception as error:
+            problem = NotYet(f"your code raised {describeError(error)}")
+        if problem is not None:
+            gc.collect()  # what a wrong answer left unawaited warns now, not later on stderr
     forgotAwait = problem is not None and not _awaitsEveryAclose(runFunction, caught)
     if forgotAwait and "left suspended" in str(problem):
         raise NotYet(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -472,3 +474,16 @@ def test_exercise_3_reports_a_runner_that_never_returns_instead_of_hanging(
     deaf = checkAsyncRunner(ignoresItsCancellation)
     assert "still running after 2 s, even after it was cancelled" in deaf.message, deaf
     assert time.monotonic() - started < 10
+
+
+def notAsyncButRunsItsOwnLoop(source: Any, stages: list[Any], sink: Any) -> None:
+    asyncio.run(sink.consume(source.stream()))
+
+
+def test_exercise_3_names_a_plain_def_that_starts_its_own_loop_and_leaves_no_warning() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        verdict = checkAsyncRunner(notAsyncButRunsItsOwnLoop)
+        gc.collect()  # the coroutine it never awaited was collected inside the check
+    assert "write it as `async def`" in verdict.message, verdict
+    assert [str(w.message) for w in caught] == []
