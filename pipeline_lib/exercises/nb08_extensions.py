@@ -210,6 +210,11 @@ class _Trace:
     def __init__(self) -> None:
         self.started: list[str] = []
         self.closed: list[str] = []
+        self.raised: BaseException | None = None  # the very error a stage or the sink raised
+
+    def fail(self, error: BaseException) -> BaseException:
+        self.raised = error
+        return error
 
     @property
     def open(self) -> list[str]:
@@ -239,21 +244,21 @@ class _Stage:
         try:
             async for value in inputStream:
                 if value == self.failAt:
-                    raise OSError(f"{self.name} failed at record {value}")
+                    raise self.trace.fail(OSError(f"{self.name} failed at record {value}"))
                 yield value
         finally:
             self.trace.closed.append(self.name)
 
 
 class _Sink:
-    def __init__(self, place: str) -> None:
+    def __init__(self, place: str, trace: _Trace) -> None:
         self.records: list[int] = []
-        self.place = place
+        self.place, self.trace = place, trace
 
     async def consume(self, stream: AsyncIterator[int]) -> None:
         async for value in stream:
             if value == 5 and self.place == "sink":
-                raise ValueError(f"sink refused record {value}")
+                raise self.trace.fail(ValueError(f"sink refused record {value}"))
             if value == 5 and self.place == "cancel":
                 task = asyncio.current_task()
                 if task is not None:
@@ -328,7 +333,7 @@ async def _attempt(
         _Stage("stage B", trace, failAt=5 if place == "stage" else None),
     ]
     try:
-        result = runFunction(_Source(trace), stages, _Sink(place))
+        result = runFunction(_Source(trace), stages, _Sink(place, trace))
     except Exception as error:
         if inspect.iscoroutinefunction(runFunction):
             raise
@@ -374,6 +379,12 @@ async def _firstProblem(runFunction: Callable[..., Awaitable[object]]) -> NotYet
                 f"when {what}, the caller got {got} instead of that "
                 f"{expected.__name__}: let it propagate, unchanged",
                 hint="do not catch what the runner cannot handle: the caller must see it",
+            )
+        if trace.raised is not None and reached is not trace.raised:
+            return NotYet(
+                f"when {what}, the caller got {describeError(reached or trace.raised)}, "
+                "an exception of the right kind but not the one raised",
+                hint="re-raise the exception itself: a bare `raise`, or none caught at all",
             )
         if leftOpen:
             return NotYet(

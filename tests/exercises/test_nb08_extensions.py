@@ -487,3 +487,16 @@ def test_exercise_3_names_a_plain_def_that_starts_its_own_loop_and_leaves_no_war
         gc.collect()  # the coroutine it never awaited was collected inside the check
     assert "write it as `async def`" in verdict.message, verdict
     assert [str(w.message) for w in caught] == []
+
+
+async def raisesACopy(source: Any, stages: list[Any], sink: Any) -> None:
+    try:
+        await runWithFinally(source, stages, sink)
+    except Exception as error:
+        raise type(error)(*error.args) from None  # same kind and message, not the same error
+
+
+def test_exercise_3_rejects_a_copy_of_the_error_by_name() -> None:
+    verdict = checkAsyncRunner(raisesACopy)
+    assert "an exception of the right kind but not the one raised" in verdict.message, verdict
+    assert "bare `raise`" in verdict.hint
