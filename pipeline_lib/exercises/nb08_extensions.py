@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import inspect
-import threading
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..cleanup import describeError
+from .asyncrig import Trace, TracedSink, TracedSource, TracedStage, runInFreshLoop
 from .scratch import quietLogging
 from .verdict import NotYet, Verdict, correct, exerciseCheck, require
 
@@ -204,101 +204,9 @@ def checkDefaultedField(descriptorClass: Any) -> Verdict:
 # -- Exercise 3: the safe runner, async --------------------------------------------------
 
 
-class _Trace:
-    """What the check's async components saw: started and closed generators."""
-
-    def __init__(self) -> None:
-        self.started: list[str] = []
-        self.closed: list[str] = []
-        self.raised: BaseException | None = None  # the very error a stage or the sink raised
-
-    def fail(self, error: BaseException) -> BaseException:
-        self.raised = error
-        return error
-
-    @property
-    def open(self) -> list[str]:
-        return [name for name in self.started if name not in self.closed]
-
-
-class _Source:
-    def __init__(self, trace: _Trace) -> None:
-        self.trace = trace
-
-    async def stream(self) -> AsyncIterator[int]:
-        self.trace.started.append("source")
-        try:
-            for value in range(20):
-                await asyncio.sleep(0)
-                yield value
-        finally:
-            self.trace.closed.append("source")
-
-
-class _Stage:
-    def __init__(self, name: str, trace: _Trace, failAt: int | None = None) -> None:
-        self.name, self.trace, self.failAt = name, trace, failAt
-
-    async def process(self, inputStream: AsyncIterator[int]) -> AsyncIterator[int]:
-        self.trace.started.append(self.name)
-        try:
-            async for value in inputStream:
-                if value == self.failAt:
-                    raise self.trace.fail(OSError(f"{self.name} failed at record {value}"))
-                yield value
-        finally:
-            self.trace.closed.append(self.name)
-
-
-class _Sink:
-    def __init__(self, place: str, trace: _Trace) -> None:
-        self.records: list[int] = []
-        self.place, self.trace = place, trace
-
-    async def consume(self, stream: AsyncIterator[int]) -> None:
-        async for value in stream:
-            if value == 5 and self.place == "sink":
-                raise self.trace.fail(ValueError(f"sink refused record {value}"))
-            if value == 5 and self.place == "cancel":
-                task = asyncio.current_task()
-                if task is not None:
-                    task.cancel()
-                await asyncio.sleep(0)  # the cancellation lands here, every generator suspended
-            if value == 5 and self.place == "early":
-                break  # enough records: a successful run that leaves the chain suspended
-            self.records.append(value)
-
-
 #: How long one run of a runner may take (they take milliseconds), and the whole check.
 _PATIENCE_SECONDS = 3.0
 _CHECK_SECONDS = 15.0
-
-
-def _runInFreshLoop(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """Run ``coroutine`` in a new event loop on a worker thread: a notebook's loop is busy.
-
-    A daemon thread, so that a runner that never ends (and ignores its cancellation) costs
-    the student a verdict after ``_CHECK_SECONDS``, not a cell that hangs.
-    """
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            outcome["result"] = asyncio.run(coroutine)
-        except BaseException as error:  # handed to the caller's thread below
-            outcome["error"] = error
-
-    worker = threading.Thread(target=work, name="checkAsyncRunner", daemon=True)
-    worker.start()
-    worker.join(timeout=_CHECK_SECONDS)
-    require(
-        not worker.is_alive(),
-        f"your runner was still running after {_CHECK_SECONDS:g} s, even after it was cancelled",
-        hint="let a CancelledError propagate: catching it and waiting on is a hang",
-    )
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("result")
 
 
 #: Each run of the check: (where it ends, what must reach the caller, how to say it).
@@ -325,15 +233,15 @@ _LEFT_OPEN_HINTS = {
 
 async def _attempt(
     runFunction: Callable[..., Awaitable[object]], place: str, what: str
-) -> tuple[_Trace, list[str], BaseException | None]:
+) -> tuple[Trace, list[str], BaseException | None]:
     """One run ending at ``place``: (trace, generators open when it returned, what escaped)."""
-    trace = _Trace()
+    trace = Trace()
     stages = [
-        _Stage("stage A", trace),
-        _Stage("stage B", trace, failAt=5 if place == "stage" else None),
+        TracedStage("stage A", trace),
+        TracedStage("stage B", trace, failAt=5 if place == "stage" else None),
     ]
     try:
-        result = runFunction(_Source(trace), stages, _Sink(place, trace))
+        result = runFunction(TracedSource(trace), stages, TracedSink(place, trace))
     except Exception as error:
         if inspect.iscoroutinefunction(runFunction):
             raise
@@ -425,7 +333,7 @@ def checkAsyncRunner(runFunction: Any) -> Verdict:
     with quietLogging(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # a wrong answer's warnings go into the verdict
         try:
-            problem = _runInFreshLoop(_firstProblem(runFunction))
+            problem = runInFreshLoop(_firstProblem(runFunction), _CHECK_SECONDS)
         except NotYet as notYet:  # a copy: the original's traceback holds the runs' frames
             problem = NotYet(str(notYet), notYet.hint)
         except Exception as error:
