@@ -7,7 +7,8 @@ One module per notebook, on a small verdict framework:
 - :mod:`.scratch`: what the checks share (quiet logs, a scratch database and pool);
 - ``nb00_start_here`` ... ``nb08_extensions``: the checks of each notebook, named as the
   notebook is; :mod:`.quiz`: notebook 07's quiz (its questions in ``quiz1_lifecycle``,
-  ``quiz2_configuration``, ``quiz3_observability``, their type in :mod:`.quizformat`).
+  ``quiz2_configuration``, ``quiz3_observability``, their type in :mod:`.quizformat`);
+  :mod:`.asyncrig`: the traced async pipeline and private event loop of check 08.3.
 
 Notebooks import every check from here: ``from pipeline_lib.exercises import checkSafeRunner``.
 """
