@@ -180,14 +180,28 @@ def test_latency_dashboard_and_config_playground_answer_in_the_browser(
     playground = page.locator(".widget-vbox", has_text="ConfigPlayground").first
     box = playground.locator(".widget-text", has_text="windowSize").locator("input")
     box.fill("0")
+    box.press("Enter")  # a box is judged when its value is entered
     playground.get_by_text("PipelineConfig.windowSize must be in [1, 10000], got 0").wait_for()
     assert (
         "kept until every check passes"
         in playground.locator(".configplayground-config").inner_text()
     )
     box.fill("25")
+    box.press("Enter")
     playground.locator(".configplayground-config", has_text="windowSize=25").wait_for()
     saveScreenshot(playground, "configplayground_verdicts")
+
+    # 90 typed key by key, as a student does: the 9 on the way is never assigned.
+    lower = playground.locator(".widget-text", has_text="filterMin").locator("input")
+    lower.click()
+    lower.press("Control+a")
+    lower.press_sequentially("90", delay=150)
+    time.sleep(0.5)  # long enough for a keystroke's round trip, were it sent
+    assert "filterMin=20.0" in playground.locator(".configplayground-config").inner_text()
+    lower.press("Enter")
+    playground.get_by_text("filterMin must be < filterMax, got 90.0 >= 80.0").wait_for()
+    config = playground.locator(".configplayground-config").inner_text()
+    assert "filterMin=20.0" in config and "filterMin=9.0" not in config, config
     print(f"\nbrowser: LatencyDashboard slider move to redrawn plot {redraw:.2f}s")
 
 
