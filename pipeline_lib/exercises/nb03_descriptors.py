@@ -113,7 +113,7 @@ def checkOneOf(validatorClass: Any) -> Verdict:
     ):
         _acceptsEach(export, name, options)
         for bad, acceptedHint in refused:
-            _refuses(export, name, bad, acceptedHint)
+            _refuses(export, name, options, bad, acceptedHint)
     return correct(
         "'csv', 'sqlite' and 'list' are stored, and 256, 512 and 1024 for a second field; "
         "'xml', 'sql', 'CSV', None, ('csv',), ['csv'], 500 and '512' are refused with a "
@@ -190,7 +190,7 @@ def _accepts(export: Any, name: str, value: Any) -> bool:
     return True
 
 
-def _refuses(export: Any, name: str, bad: Any, acceptedHint: str) -> None:
+def _refuses(export: Any, name: str, options: tuple[Any, ...], bad: Any, acceptedHint: str) -> None:
     """``bad`` is refused with a ValueError naming the field and the value; nothing stored."""
     before = getattr(export, name)
     qualified = f"Export.{name}"
@@ -215,7 +215,11 @@ def _refuses(export: Any, name: str, bad: Any, acceptedHint: str) -> None:
         ) from None
     else:
         refusal = None
-    require(refusal is not None, f"{name} = {bad!r} was accepted", hint=acceptedHint)
+    require(
+        refusal is not None,
+        f"{name} = {bad!r} was accepted, but the options are {', '.join(map(repr, options))}",
+        hint=acceptedHint,
+    )
     _judgeMessage(qualified, bad, refusal or "", before, getattr(export, name))
 
 
