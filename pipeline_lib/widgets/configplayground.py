@@ -153,7 +153,8 @@ class ConfigPlayground(ShownAsRoot):
         return widgets.VBox(
             [
                 widgets.HTML(
-                    f"<b>ConfigPlayground</b>: type values, the {owner} descriptors judge"
+                    f"<b>ConfigPlayground</b>: type a value and press Enter; "
+                    f"the {owner} descriptors judge"
                 ),
                 *(
                     widgets.HBox([box, self.verdictLabels[name]])
