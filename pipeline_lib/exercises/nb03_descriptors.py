@@ -341,11 +341,6 @@ def checkWindowRule(configClass: Any) -> Verdict:
             "skipped then?",
         )
     require(
-        "windowSize" in constructed,
-        f"the message {constructed!r} does not name windowSize",
-        hint="say which field breaks the rule, and with what values",
-    )
-    require(
         assignedWindow is not None,
         f"{name}(100.0, 10, 20.0, 80.0).windowSize = 200 was accepted",
         hint="a rule in __init__ runs only at construction; every assignment goes through "
@@ -386,6 +381,17 @@ def checkWindowRule(configClass: Any) -> Verdict:
         )
     else:
         raise NotYet("fromDict accepted a window of 500 readings at 100 Hz")
+    # The rule works: now its message, which a user reads (names the field, shows the values).
+    require(
+        "windowSize" in constructed,
+        f"the message {constructed!r} does not name windowSize",
+        hint="say which field breaks the rule, and with what values",
+    )
+    require(
+        "500" in constructed,
+        f"the message {constructed!r} does not show the window given, 500",
+        hint="a refusal shows the value it refuses, so the user sees what to change",
+    )
     return correct(
         "windows up to one second pass; longer ones are refused at construction, at "
         "assignment (from either field, object unchanged) and by fromDict"

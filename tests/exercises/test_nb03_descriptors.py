@@ -346,6 +346,16 @@ class ComparesTheDescriptors(PipelineConfig):
             raise ValueError("windowSize is over one second")
 
 
+class NamesTheFieldOnly(PipelineConfig):
+    """The rule is right; its message names windowSize but shows neither value."""
+
+    @classmethod
+    def checkFields(cls, values: Mapping[str, Any]) -> None:
+        super().checkFields(values)
+        if _tooLong(values):
+            raise ValueError(f"{cls.__name__}: windowSize is longer than one second")
+
+
 @pytest.mark.parametrize("answer", [WindowRule, WindowRuleAsStaticRule])
 def test_window_rule_right_answers_written_differently_pass(answer: type) -> None:
     verdict = checkWindowRule(answer)
@@ -363,6 +373,7 @@ def test_window_rule_right_answers_written_differently_pass(answer: type) -> Non
         (RuleInInit, "windowSize = 200 was accepted", "only at construction"),
         (AssertsTheRule, "raised AssertionError", "ValueError"),
         (PlainMethod, "checkFields is a plain method", "@classmethod"),
+        (NamesTheFieldOnly, "does not show the window given, 500", "the value it refuses"),
         (ComparesTheDescriptors, "'BoundedInt' and 'PositiveFloat'", "the descriptor itself"),
         (dict, "not a subclass", "PipelineConfig"),
     ],
