@@ -226,7 +226,7 @@ def test_a_check_given_a_connection_that_is_never_released_leaks_nothing() -> No
     import sqlite3
     import warnings
 
-    from pipeline_lib.exercises import checkPooledConnection
+    from pipeline_lib.exercises import checkConnectionLoan
 
     class Forgetful:
         def __init__(self, pool: ConnectionPool) -> None:
@@ -250,7 +250,7 @@ def test_a_check_given_a_connection_that_is_never_released_leaks_nothing() -> No
         warnings.simplefilter("error", ResourceWarning)
         sqlite3.connect = tracked  # type: ignore[assignment]
         try:
-            assert not checkPooledConnection(Forgetful).passed
+            assert not checkConnectionLoan(Forgetful).passed
         finally:
             sqlite3.connect = realConnect  # type: ignore[assignment]
         gc.collect()

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from .nb00_start_here import checkCountingSink, checkSpikeFilter
 from .nb01_the_leak_problem import checkLeakFixed, checkSafeRunner
-from .nb02_context_managers import checkPooledConnection, checkSlideContextFixed
+from .nb02_context_managers import checkConnectionLoan, checkSlideContextFixed
+from .nb02_context_managers import checkPooledConnection as checkPooledConnection
 from .nb03_descriptors import BROKEN_TOML, checkFixedToml, checkOneOf, checkWindowRule
 from .nb04_measuring_stages import TIMELINE_COSTS_MS, checkBottleneck, checkTimelinePrediction
 from .nb05_retry import HUB_ERRORS, checkResumableSource, checkRetryBudget, checkRetryOn
@@ -32,12 +33,12 @@ __all__ = [
     "Verdict",
     "checkAsyncRunner",
     "checkBottleneck",
+    "checkConnectionLoan",
     "checkCountingSink",
     "checkDefaultedField",
     "checkFixedToml",
     "checkLeakFixed",
     "checkOneOf",
-    "checkPooledConnection",
     "checkResumableSource",
     "checkRetryBudget",
     "checkRetryOn",
