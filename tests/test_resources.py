@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +209,20 @@ def test_a_ctrl_c_while_releasing_lets_the_release_finish_first(tmp_path: Path) 
     with pytest.raises(KeyboardInterrupt):
         pool.release(conn)
     assert pool.inUse == 0 and conn.released
+    pool.close()
+
+
+def test_a_lent_connection_takes_sqlite_settings_and_refuses_them_after_release(
+    tmp_path: Path,
+) -> None:
+    pool = ConnectionPool(tmp_path / "db.sqlite", size=1)
+    conn = pool.acquire("run 1")
+    conn.row_factory = sqlite3.Row  # as on a sqlite3.Connection
+    row = conn.execute("select 1 as one").fetchone()
+    assert row["one"] == 1
+    pool.release(conn)
+    with pytest.raises(ConnectionReleased):
+        conn.row_factory = None
     pool.close()
 
 
