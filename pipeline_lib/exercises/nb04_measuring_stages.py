@@ -366,6 +366,42 @@ def _timelineMistakes(
         "next read",
         hint="slide 9's timer stops the moment Parser is asked again, before it asks the source",
     )
+    _slideMisreadings(guess["slide"], measured["slide"])
+    require(
+        not _close(guess["engine"]["Validator"], costs["Validator"] + costs["Parser"]),
+        f"predicted['engine']['Validator'] = {guess['engine']['Validator']} ms subtracts only "
+        "the source's read",
+        hint="Validator waits on its input for the whole of Parser's next(): whose work "
+        "happens in there?",
+    )
+
+
+def _slideMisreadings(guess: dict[str, float], measured: dict[str, float]) -> None:
+    """Slide 9's numbers swapped between the stages, or with the stage's own work counted."""
+    costs = TIMELINE_COSTS_MS
+    require(
+        not (
+            _close(guess["Parser"], measured["Validator"])
+            and _close(guess["Validator"], measured["Parser"])
+        ),
+        "your slide 9 numbers are swapped between Parser and Validator",
+        hint="slide 9's timer for a stage covers everything that runs after its yield: "
+        "which stage has more running after it?",
+    )
+    after = {"Parser": costs["Validator"] + costs["sink"], "Validator": costs["sink"]}
+    for name, consumers in after.items():
+        require(
+            not _close(guess[name], consumers + costs[name]),
+            f"predicted['slide'][{name!r}] = {guess[name]} ms counts {name}'s own work too",
+            hint="slide 9 starts its timer at the yield, after the stage has done its work",
+        )
+    cycle = sum(costs.values())
+    require(
+        not _close(guess["Parser"], cycle),
+        f"predicted['slide']['Parser'] = {guess['Parser']} ms is a whole cycle, from one "
+        "request to the next",
+        hint="slide 9's timer starts when Parser yields, not when Parser is asked",
+    )
 
 
 @exerciseCheck(

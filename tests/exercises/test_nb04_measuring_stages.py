@@ -261,6 +261,24 @@ def test_timeline_prediction_right_answers_pass(predicted: Any) -> None:
         ({"slide": {"Parser": 2.0, "Validator": 1.0}, "engine": RIGHT["engine"]}, "who works"),
         ({"slide": {"Parser": 3.2, "Validator": 1.0}, "engine": RIGHT["engine"]}, "before it asks"),
         ({v: {n: x / 1000 for n, x in d.items()} for v, d in RIGHT.items()}, "1000"),
+        # slide 9's numbers swapped between the two stages
+        (
+            {"slide": {"Parser": 1.0, "Validator": 3.0}, "engine": RIGHT["engine"]},
+            "after its yield",
+        ),
+        # the stage's own work counted into slide 9's timer (Parser, then Validator)
+        (
+            {"slide": {"Parser": 3.3, "Validator": 1.0}, "engine": RIGHT["engine"]},
+            "after the stage",
+        ),
+        (
+            {"slide": {"Parser": 3.0, "Validator": 3.0}, "engine": RIGHT["engine"]},
+            "after the stage",
+        ),
+        # a whole cycle, from Parser being asked to Parser being asked again
+        ({"slide": {"Parser": 3.5, "Validator": 1.0}, "engine": RIGHT["engine"]}, "not when"),
+        # Validator's engine time minus the source's read only, not Parser's whole next()
+        ({"slide": RIGHT["slide"], "engine": {"Parser": 0.3, "Validator": 2.3}}, "whole of Parser"),
     ],
 )
 def test_timeline_prediction_typical_misreadings_are_named(predicted: Any, hintWords: str) -> None:
