@@ -55,20 +55,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, Literal
 
-from .cleanup import describeError, raiseCleanupFailures, recordCleanupFailure
-from .lifecycle import Report
+from .cleanup import raiseCleanupFailures, recordCleanupFailure
+from .runstate import Report, RunState, refuseDuplicates, sinkFinishedNote
 
 __all__ = ["AsyncCleanupStack", "AsyncPipelineContext"]
 
-logger = logging.getLogger("pipeline_lib")
-
-Status = Literal["created", "running", "completed", "failed", "cancelled"]
 Cleanup = Callable[[BaseException | None], Awaitable[object]]
 
 
@@ -145,37 +140,25 @@ def _exiting(exit: Callable[..., object]) -> Cleanup:
     return callback
 
 
-class AsyncPipelineContext:
+class AsyncPipelineContext(RunState):
     """Run one async pipeline inside an ``async with`` block, with cleanup guaranteed.
 
     After the block: ``recordCount``, ``elapsedSeconds``, ``status`` (``"completed"``,
-    ``"failed"`` or ``"cancelled"``), ``error`` and :meth:`report`, as for
-    :class:`~pipeline_lib.PipelineContext`.
+    ``"failed"`` or ``"cancelled"``), ``error``, ``sinkFinished`` and :meth:`report`, as
+    for :class:`~pipeline_lib.PipelineContext`, with the same promises
+    (:mod:`pipeline_lib.runstate`): a run that raised is reported failed (or cancelled)
+    even if the block caught it; the same resource-owning object in two places is
+    refused before anything opens; a close that fails after the sink finished says the
+    output was written.
     """
 
     def __init__(self, source: Any, pipelineId: str = "pipeline") -> None:
         _requireMethod(source, "stream", "source")
+        super().__init__(pipelineId)
         self.source = source
-        self.pipelineId = pipelineId
-        self.recordCount = 0
-        self.status: Status = "created"
-        self.error: BaseException | None = None
-        self._startTime: float | None = None
-        self._elapsed: float | None = None
-        self._ran = False
-
-    def __repr__(self) -> str:
-        return (
-            f"AsyncPipelineContext(pipelineId={self.pipelineId!r}, status={self.status!r}, "
-            f"recordCount={self.recordCount})"
-        )
 
     async def __aenter__(self) -> AsyncPipelineContext:
-        if self.status != "created":
-            raise RuntimeError(f"AsyncPipelineContext {self.pipelineId!r} cannot be entered twice")
-        self.status = "running"
-        self._startTime = time.perf_counter()
-        logger.info("[%s] Started", self.pipelineId)
+        self._begin()
         return self
 
     async def __aexit__(
@@ -184,39 +167,26 @@ class AsyncPipelineContext:
         excVal: BaseException | None,
         excTb: TracebackType | None,
     ) -> Literal[False]:
-        self._elapsed = self.elapsedSeconds
-        if excVal is None:
-            self.status = "completed"
-            logger.info(
-                "[%s] Completed: %d records in %.3fs",
-                self.pipelineId,
-                self.recordCount,
-                self._elapsed,
-            )
-        elif isinstance(excVal, asyncio.CancelledError):
-            self.status, self.error = "cancelled", excVal
-            logger.warning("[%s] CANCELLED after %.3fs", self.pipelineId, self._elapsed)
-        else:
-            self.status, self.error = "failed", excVal
-            logger.error(
-                "[%s] FAILED after %.3fs: %s", self.pipelineId, self._elapsed, describeError(excVal)
-            )
+        self._end(excVal)
         return False  # never suppress, a cancellation least of all
+
+    def _failedStatus(self, error: BaseException) -> str:
+        return "cancelled" if isinstance(error, asyncio.CancelledError) else "failed"
 
     async def run(self, stages: Sequence[Any] = (), sink: Any = None) -> None:
         """Chain ``source -> stages -> sink``, count the records, and clean up afterwards."""
-        if self.status != "running":
-            raise RuntimeError("AsyncPipelineContext.run() must be awaited inside `async with`")
-        if self._ran:
-            raise RuntimeError(
-                f"AsyncPipelineContext {self.pipelineId!r} runs once; open a new context per run"
-            )
-        self._ran = True
-        stages = list(stages)
+        self._startRun("`async with`")
+        try:
+            await self._run(list(stages), sink)
+        except BaseException as error:
+            self._noteRunError(error)  # failed, whatever the block does with the exception
+            raise
+
+    async def _run(self, stages: list[Any], sink: Any) -> None:
         for index, stage in enumerate(stages):
             _requireMethod(stage, "process", f"stages[{index}]")
         _requireMethod(sink, "consume", "sink")
-
+        refuseDuplicates("AsyncPipelineContext", self.source, stages, sink, _ownsResource)
         cleanup = AsyncCleanupStack()
         try:
             await cleanup.open(self.source, f"source {_name(self.source)}")
@@ -235,7 +205,12 @@ class AsyncPipelineContext:
         except BaseException as error:  # CancelledError too: cleanup runs, then it propagates
             await cleanup.unwind(error)
             raise
-        await cleanup.unwind()
+        self.sinkFinished = True
+        try:
+            await cleanup.unwind()
+        except BaseException as error:
+            error.add_note(sinkFinishedNote(sink, self.recordCount))
+            raise
 
     def _chain(self, cleanup: AsyncCleanupStack, stages: list[Any]) -> AsyncIterator[Any]:
         stream = _requireAsyncIterator(self.source.stream(), f"source {_name(self.source)}")
@@ -251,24 +226,9 @@ class AsyncPipelineContext:
             self.recordCount += 1
             yield record
 
-    @property
-    def elapsedSeconds(self) -> float:
-        """Seconds from ``__aenter__`` to ``__aexit__`` (so far, while the block runs)."""
-        if self._elapsed is not None:
-            return self._elapsed
-        if self._startTime is None:
-            return 0.0
-        return time.perf_counter() - self._startTime
-
     def report(self) -> Report:
         """One line: outcome, records, time."""
-        outcome = (
-            self.status if self.error is None else f"{self.status} ({describeError(self.error)})"
-        )
-        return Report(
-            f"Pipeline {self.pipelineId}: {outcome}, {self.recordCount} records "
-            f"in {self.elapsedSeconds:.3f}s"
-        )
+        return Report(self._outcomeLine())
 
 
 _PROTOCOL_OF = {"stream": "Source", "process": "Stage", "consume": "Sink"}
@@ -280,6 +240,14 @@ def _requireMethod(component: object, method: str, role: str) -> None:
             f"AsyncPipelineContext: {role} must have a {method}() method "
             f"(the async {_PROTOCOL_OF[method]} protocol), got {component!r}"
         )
+
+
+def _ownsResource(component: object) -> bool:
+    """Whether :meth:`AsyncCleanupStack.open` opens and closes ``component``."""
+    return any(
+        callable(getattr(component, name, None))
+        for name in ("__aenter__", "aclose", "__enter__", "close")
+    )
 
 
 def _requireAsyncIterator(stream: object, role: str) -> AsyncIterator[Any]:

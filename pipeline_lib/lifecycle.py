@@ -33,36 +33,22 @@ unless the stage closes it (``contextlib.closing``) or the context was made with
 
 from __future__ import annotations
 
-import logging
-import time
 import traceback
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal
 
-from .cleanup import CleanupStack, describeError, openComponent, ownsResource
+from .cleanup import CleanupStack, openComponent, ownsResource
 from .observe import RunObservations, StageReport, observing
 from .protocols import ROLES, Role, Sink, Source, Stage
+from .runstate import Report, RunState, refuseDuplicates, sinkFinishedNote
 from .tally import Tally
 from .validators import shortRepr
 
 __all__ = ["PipelineContext", "Report"]
 
-logger = logging.getLogger("pipeline_lib")
 
-Status = Literal["created", "running", "completed", "failed"]
-
-
-class Report(str):
-    """Text that shows as itself in a notebook: ``ctx.report()`` displays a table, not a repr."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-class PipelineContext:
+class PipelineContext(RunState):
     """Run one pipeline inside a ``with`` block, with cleanup guaranteed.
 
     After the block: ``recordCount`` (records delivered to the sink), ``elapsedSeconds``,
@@ -83,33 +69,15 @@ class PipelineContext:
         self, source: Source, pipelineId: str = "pipeline", *, clearFrames: bool = False
     ) -> None:
         _requireMethod(source, "source", "source")
+        super().__init__(pipelineId)
         self.source = source
-        self.pipelineId = pipelineId
         self.clearFrames = clearFrames
-        self.recordCount = 0
-        self.sinkFinished = False
-        self.status: Status = "created"
-        self.error: BaseException | None = None
-        self._runError: BaseException | None = None
-        self._startTime: float | None = None
-        self._elapsed: float | None = None
         self._observations = RunObservations()
-        self._ran = False
-
-    def __repr__(self) -> str:
-        return (
-            f"PipelineContext(pipelineId={self.pipelineId!r}, status={self.status!r}, "
-            f"recordCount={self.recordCount})"
-        )
 
     # -- the context manager protocol -------------------------------------------------
 
     def __enter__(self) -> PipelineContext:
-        if self.status != "created":
-            raise RuntimeError(f"PipelineContext {self.pipelineId!r} cannot be entered twice")
-        self.status = "running"
-        self._startTime = time.perf_counter()
-        logger.info("[%s] Started", self.pipelineId)
+        self._begin()
         return self
 
     def __exit__(
@@ -118,22 +86,7 @@ class PipelineContext:
         excVal: BaseException | None,
         excTb: TracebackType | None,
     ) -> Literal[False]:
-        self._elapsed = self.elapsedSeconds
-        # A run that raised failed, even if the block caught the exception.
-        excVal = excVal if excVal is not None else self._runError
-        if excVal is None:
-            self.status = "completed"
-            logger.info(
-                "[%s] Completed: %d records in %.3fs",
-                self.pipelineId,
-                self.recordCount,
-                self._elapsed,
-            )
-        else:
-            self.status, self.error = "failed", excVal
-            logger.error(
-                "[%s] FAILED after %.3fs: %s", self.pipelineId, self._elapsed, describeError(excVal)
-            )
+        self._end(excVal)
         return False  # never suppress: the caller decides what an error means
 
     # -- running ----------------------------------------------------------------------
@@ -147,19 +100,13 @@ class PipelineContext:
         take only one place in the pipeline (it would be opened twice); that is checked
         before anything is opened.
         """
-        if self.status != "running":
-            raise RuntimeError("PipelineContext.run() must be called inside its `with` block")
-        if self._ran:
-            raise RuntimeError(
-                f"PipelineContext {self.pipelineId!r} runs once; open a new context per run"
-            )
-        self._ran = True
+        self._startRun("its `with` block")
         try:  # one frame, so a traceback reads run -> consume -> process, as on the slides
             stages = list(stages)
             for index, stage in enumerate(stages):
                 _requireMethod(stage, "stage", f"stages[{index}]")
             _requireMethod(sink, "sink", "sink")
-            _refuseDuplicates(self.source, stages, sink)
+            refuseDuplicates("PipelineContext", self.source, stages, sink, ownsResource)
             cleanup = CleanupStack()
             tally: Tally | None = None
             try:
@@ -176,13 +123,10 @@ class PipelineContext:
             try:
                 cleanup.unwind()
             except BaseException as error:
-                error.add_note(
-                    f"the sink {_name(sink)} had already finished ({self.recordCount} records): "
-                    "its output is written; the run failed afterwards, while closing"
-                )
+                error.add_note(sinkFinishedNote(sink, self.recordCount))
                 raise
         except BaseException as error:
-            self._runError = error  # failed, whatever the block does with the exception
+            self._noteRunError(error)
             if self.clearFrames:
                 _clearFrames(error)
             raise
@@ -204,15 +148,6 @@ class PipelineContext:
     # -- results ----------------------------------------------------------------------
 
     @property
-    def elapsedSeconds(self) -> float:
-        """Seconds from ``__enter__`` to ``__exit__`` (so far, while the block runs)."""
-        if self._elapsed is not None:
-            return self._elapsed
-        if self._startTime is None:
-            return 0.0
-        return time.perf_counter() - self._startTime
-
-    @property
     def metrics(self) -> dict[str, StageReport]:
         """Metrics of the ``@measuredStage`` stages of the run, keyed by name, in order."""
         return dict(self._observations.stageMetrics)
@@ -224,13 +159,7 @@ class PipelineContext:
 
     def report(self) -> Report:
         """A short table: outcome, records, time, then one line per measured stage."""
-        outcome = (
-            self.status if self.error is None else f"{self.status} ({describeError(self.error)})"
-        )
-        lines = [
-            f"Pipeline {self.pipelineId}: {outcome}, {self.recordCount} records "
-            f"in {self.elapsedSeconds:.3f}s"
-        ]
+        lines = [self._outcomeLine()]
         lines += [f"  {metrics.summary()}" for metrics in self._observations.stageMetrics.values()]
         lines += [
             f"  retries: {name} retried {count} time{'s' if count != 1 else ''}"
@@ -246,25 +175,6 @@ def _requireMethod(component: object, role: Role, where: str) -> None:
             f"PipelineContext: {where} must have a {method}() method "
             f"(the {protocol.__name__} protocol), got {shortRepr(component)}"
         )
-
-
-def _refuseDuplicates(source: object, stages: list[Any], sink: object) -> None:
-    """Refuse a component that owns a resource and takes two places: it would be opened twice."""
-    places: dict[int, list[str]] = {}
-    components: dict[int, object] = {}
-    named = [("source", source), *((f"stages[{i}]", s) for i, s in enumerate(stages))]
-    for where, component in [*named, ("sink", sink)]:
-        if not ownsResource(component):
-            continue  # nothing to open: a plain stage may be reused (its metrics get #2)
-        places.setdefault(id(component), []).append(where)
-        components[id(component)] = component
-    for key, roles in places.items():
-        if len(roles) > 1:
-            raise ValueError(
-                f"PipelineContext: the same object {shortRepr(components[key])} is "
-                f"{' and '.join(roles)}; a component takes one place in a pipeline "
-                "(it would be opened and closed twice): create one object per place"
-            )
 
 
 def _clearFrames(error: BaseException) -> None:

@@ -402,3 +402,105 @@ def test_asyncio_run_closes_a_leftover_async_generator_only_when_its_loop_ends()
     assert asyncio.run(main()) == 1  # still open while the loop runs
     assert source.holding == 0  # asyncio.run's shutdown_asyncgens closed it at the end
     kept.clear()
+
+
+# -- the promises PipelineContext makes hold for the async context too -----------------------
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.integers(2, 4).flatmap(
+        lambda n: st.tuples(st.just(n), st.sets(st.integers(0, n - 1), min_size=2))
+    )
+)
+def test_any_object_in_two_places_is_refused_before_anything_opens(
+    shape: tuple[int, set[int]],
+) -> None:
+    count, repeated = shape
+    events = Events()
+    shared = ManagedStage("shared", events)
+    stages = [shared if i in repeated else TracingStage(f"s{i}", events) for i in range(count)]
+
+    async def main() -> AsyncPipelineContext:
+        async with AsyncPipelineContext(TracingSource(events)) as ctx:
+            await ctx.run(stages=stages, sink=CollectSink())
+        return ctx
+
+    with pytest.raises(ValueError) as raised:
+        asyncio.run(main())
+    places = " and ".join(f"stages[{index}]" for index in sorted(repeated))
+    assert f"is {places}; a component takes one place" in str(raised.value)
+    assert events == []  # nothing opened, nothing started
+
+
+def test_a_plain_async_stage_may_take_two_places() -> None:
+    events = Events()
+    stage = TracingStage("plain", events)  # owns nothing: nothing is opened twice
+    sink = CollectSink()
+    ctx = asyncio.run(_run(TracingSource(events), [stage, stage], sink))
+    assert ctx.status == "completed" and sink.records == list(range(RECORDS))
+
+
+def test_a_failure_caught_inside_the_block_is_still_reported_failed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    events = Events()
+
+    async def main() -> AsyncPipelineContext:
+        async with AsyncPipelineContext(TracingSource(events), pipelineId="caught") as ctx:
+            with contextlib.suppress(Boom):  # handled: the run still failed
+                await ctx.run(stages=[TracingStage("a", events, failAt=3)], sink=CollectSink())
+        return ctx
+
+    with caplog.at_level(logging.INFO, logger="pipeline_lib"):
+        ctx = asyncio.run(main())
+    assert ctx.status == "failed" and isinstance(ctx.error, Boom)
+    assert "FAILED" in caplog.text and "Completed" not in caplog.text
+    assert ctx.report().startswith("Pipeline caught: failed (Boom")
+
+
+def test_a_cancellation_caught_inside_the_block_is_still_reported_cancelled() -> None:
+    events = Events()
+
+    async def main() -> AsyncPipelineContext:
+        async with AsyncPipelineContext(TracingSource(events), pipelineId="caught") as ctx:
+            with contextlib.suppress(asyncio.CancelledError):
+                await ctx.run(sink=CollectSink(cancelAt=2))
+            asyncio.current_task().uncancel()  # type: ignore[union-attr]
+        return ctx
+
+    ctx = asyncio.run(main())
+    assert ctx.status == "cancelled"
+
+
+class FailingClose:
+    """An async stage owning a resource whose closing fails."""
+
+    async def aclose(self) -> None:
+        raise RuntimeError("close failed")
+
+    async def process(self, inputStream: AsyncIterator[int]) -> AsyncIterator[int]:
+        async for value in inputStream:
+            yield value
+
+
+def test_a_close_failure_after_the_sink_finished_says_the_output_is_written() -> None:
+    sink = CollectSink()
+    with pytest.raises(RuntimeError, match="close failed") as raised:
+        asyncio.run(_run(TracingSource(Events()), [FailingClose()], sink))
+    assert sink.records == list(range(RECORDS))
+    notes = raised.value.__notes__
+    assert f"the sink CollectSink had already finished ({RECORDS} records)" in notes[-1]
+
+
+def test_a_run_that_fails_before_the_sink_finished_says_nothing_was_written() -> None:
+    events = Events()
+
+    async def main() -> AsyncPipelineContext:
+        async with AsyncPipelineContext(TracingSource(events, failAt=3)) as ctx:
+            await ctx.run(sink=CollectSink())
+        return ctx
+
+    with pytest.raises(Boom) as raised:
+        asyncio.run(main())
+    assert not any("output is written" in n for n in getattr(raised.value, "__notes__", []))
