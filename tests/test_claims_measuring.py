@@ -285,5 +285,5 @@ def test_sampling_reads_the_clock_far_less_often_than_timing_every_record() -> N
     everyRecord, sampled = CountingClock(), CountingClock()
     _checksumRun(1, everyRecord)
     _checksumRun(32, sampled)
-    assert everyRecord.reads >= 2 * 20_000
+    assert everyRecord.reads >= 20_000  # at least one read per record timed
     assert sampled.reads < everyRecord.reads / 5
