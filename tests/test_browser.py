@@ -180,14 +180,28 @@ def test_latency_dashboard_and_config_playground_answer_in_the_browser(
     playground = page.locator(".widget-vbox", has_text="ConfigPlayground").first
     box = playground.locator(".widget-text", has_text="windowSize").locator("input")
     box.fill("0")
+    box.press("Enter")  # a box is judged when its value is entered
     playground.get_by_text("PipelineConfig.windowSize must be in [1, 10000], got 0").wait_for()
     assert (
         "kept until every check passes"
         in playground.locator(".configplayground-config").inner_text()
     )
     box.fill("25")
+    box.press("Enter")
     playground.locator(".configplayground-config", has_text="windowSize=25").wait_for()
     saveScreenshot(playground, "configplayground_verdicts")
+
+    # 90 typed key by key, as a student does: the 9 on the way is never assigned.
+    lower = playground.locator(".widget-text", has_text="filterMin").locator("input")
+    lower.click()
+    lower.press("Control+a")
+    lower.press_sequentially("90", delay=150)
+    time.sleep(0.5)  # long enough for a keystroke's round trip, were it sent
+    assert "filterMin=20.0" in playground.locator(".configplayground-config").inner_text()
+    lower.press("Enter")
+    playground.get_by_text("filterMin must be < filterMax, got 90.0 >= 80.0").wait_for()
+    config = playground.locator(".configplayground-config").inner_text()
+    assert "filterMin=20.0" in config and "filterMin=9.0" not in config, config
     print(f"\nbrowser: LatencyDashboard slider move to redrawn plot {redraw:.2f}s")
 
 
@@ -216,9 +230,7 @@ def test_series_notebook_06_runs_all_then_its_failure_lab_answers_a_real_click(
     chromium: Any, jupyterLab: JupyterLabServer
 ) -> None:
     """notebooks/06 as a student meets it: Run All in Lab, then Run in the lab redraws."""
-    shutil.copytree(  # the series' folder, beside the demo notebook in the served copy
-        SERIES, jupyterLab.root / "series", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
-    )
+    serveSeries(jupyterLab)
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -265,6 +277,70 @@ def test_series_notebook_06_runs_all_then_its_failure_lab_answers_a_real_click(
         f"\nbrowser: notebook 06 opened in {opened:.1f}s, Run All done at {ranAll:.1f}s; "
         "the lab's printed steps followed"
     )
+
+
+def serveSeries(jupyterLab: JupyterLabServer) -> None:
+    """The series' folder, beside the demo notebook in the served copy (once a session)."""
+    shutil.copytree(
+        SERIES,
+        jupyterLab.root / "series",
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+        dirs_exist_ok=True,
+    )
+
+
+@pytest.mark.browser
+def test_series_notebook_03_runs_all_then_its_playground_does_what_its_steps_say(
+    chromium: Any, jupyterLab: JupyterLabServer
+) -> None:
+    """notebooks/03 as a student meets it: Run All, then the playground's two steps, typed
+    key by key and entered, as the markdown above it says."""
+    serveSeries(jupyterLab)
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        started = time.perf_counter()
+        openNotebook(page, jupyterLab, "series/03_descriptors.ipynb")
+        runAllCells(page)
+        waitForRunAll(page)
+        ranAll = time.perf_counter() - started
+        playground = page.locator(".widget-vbox", has_text="ConfigPlayground").first
+        config = playground.locator(".configplayground-config")
+        rule = playground.locator(".widget-html", has_text="rules between fields")
+        playground.scroll_into_view_if_needed()  # Lab renders the cells in view
+        # After Run All the student's playground is untouched (the demo cell drove its own).
+        config.get_by_text("(applied: every check passed)").wait_for()
+
+        def enter(field: str, text: str) -> None:
+            box = playground.locator(".widget-text", has_text=field).locator("input")
+            box.click()
+            box.press("Control+a")
+            box.press_sequentially(text, delay=60)
+            box.press("Enter")
+
+        # Step 1: 0, fast, and nan as a filter bound; the rule says what it left out.
+        enter("windowSize", "0")
+        enter("samplingRateHz", "fast")
+        enter("filterMax", "nan")
+        playground.get_by_text(
+            "PipelineConfig.filterMax must be a finite number, got nan"
+        ).wait_for()
+        assert "✓" not in rule.inner_text() and "filterMax" in rule.inner_text()
+        saveScreenshot(playground, "notebook03_playground_step1")
+        # Step 2: Reset, then 90 (refused by the rule), then 120 (both applied together).
+        playground.get_by_role("button", name="Reset").click()
+        config.get_by_text("applied: every check passed").wait_for()
+        enter("filterMin", "90")
+        rule.get_by_text("filterMin must be < filterMax, got 90.0 >= 80.0").wait_for()
+        assert "filterMin=20.0" in config.inner_text()  # no 9.0 applied on the way
+        enter("filterMax", "120")
+        config.get_by_text("filterMin=90.0, filterMax=120.0").wait_for()
+        assert "(applied: every check passed)" in config.inner_text()
+        saveScreenshot(playground, "notebook03_playground_step2")
+    finally:
+        context.close()
+    print(f"\nbrowser: notebook 03 Run All done at {ranAll:.1f}s; the playground's steps followed")
 
 
 def inUse(lab: Any, runNumber: int) -> int:

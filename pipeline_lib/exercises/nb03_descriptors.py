@@ -8,14 +8,17 @@ exception the student's code did not mean to raise is reported as itself
 from __future__ import annotations
 
 import functools
+import inspect
+import re
 import tempfile
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..cleanup import describeError
 from ..config import ConfigError, PipelineConfig
-from ..validators import Validator
+from ..validators import Validator, shortRepr
 from .verdict import NotYet, Verdict, correct, exerciseCheck, require
 
 __all__ = ["BROKEN_TOML", "checkFixedToml", "checkOneOf", "checkWindowRule"]
@@ -36,14 +39,23 @@ def _outcome(action: Callable[[], object], who: str, doing: str, hint: str) -> s
 # -- Exercise 1: OneOf --------------------------------------------------------------------
 
 OPTIONS = ("csv", "sqlite", "list")
+#: A second field with options of another kind: an answer that ignores ``self.options``
+#: (the three strings written into validate), or compares ``str(value)``, fails on it.
+SIZES = (256, 512, 1024)
 
 #: Values a OneOf("csv", "sqlite", "list") must refuse, and the mistake accepting each reveals.
 REFUSE: list[tuple[Any, str]] = [
     ("xml", "a value that is not one of the options must be refused, by raising"),
+    ("sql", "a part of an option is not an option: compare whole values, not pieces of text"),
     ("CSV", "options are compared exactly: 'CSV' is not 'csv'"),
     (None, "None is not an option either: refuse it like any other value"),
     (("csv",), "a container holding an option is not an option"),
     (["csv"], "a list holding an option is not an option"),
+]
+#: Values a OneOf(256, 512, 1024) must refuse.
+REFUSE_SIZES: list[tuple[Any, str]] = [
+    (500, "a value that is not one of the options must be refused, by raising"),
+    ("512", "'512' is text, not the number 512: compare the value itself, not its text"),
 ]
 
 
@@ -54,9 +66,22 @@ def _unexpectedHint(error: Exception) -> str:
             "looking a value up in a set (or frozenset, or dict) hashes it first, and a "
             "list cannot be hashed: validate() receives any value a program assigns"
         )
+    if isinstance(error, AssertionError):
+        return (
+            "refuse by raising ValueError: an assert is for bugs in your own code, and "
+            "python -O removes it"
+        )
     if isinstance(error, AttributeError) and any(n in text for n in ("ownerName", "publicName")):
         return "the base class sets up the names qualifiedName needs in its __init__"
     return "validate() receives any value a program assigns, not only strings"
+
+
+def _named(thing: Any) -> str:
+    """How a check names what it was given: a class or function by name, never an address."""
+    name = getattr(thing, "__qualname__", None)
+    if isinstance(name, str) and callable(thing):
+        return f"the {'class' if isinstance(thing, type) else 'function'} {name}"
+    return shortRepr(thing)
 
 
 @exerciseCheck(
@@ -66,82 +91,149 @@ def _unexpectedHint(error: Exception) -> str:
 def checkOneOf(validatorClass: Any) -> Verdict:
     """Exercise 03.1: ``OneOf(*options)``, a Validator accepting only the options given."""
     require(
-        isinstance(validatorClass, type) and issubclass(validatorClass, Validator),
-        f"{validatorClass!r} is not a subclass of pipeline_lib.Validator",
-        hint="class OneOf(pipeline_lib.Validator): the base class does the descriptor work",
+        not isinstance(validatorClass, Validator),
+        f"you passed an instance, {type(validatorClass).__name__}(...)",
+        hint="pass the class itself: checkOneOf(OneOf); the check creates its own fields",
     )
-    field: list[Any] = []
-    _outcome(
-        lambda: field.append(validatorClass(*OPTIONS)),
-        "OneOf",
-        "when created as OneOf('csv', 'sqlite', 'list')",
-        "__init__(self, *options) receives the options as a tuple",
+    require(
+        isinstance(validatorClass, type) and issubclass(validatorClass, Validator),
+        f"{_named(validatorClass)} is not a subclass of pipeline_lib.Validator",
+        hint="class OneOf(pipeline_lib.Validator): the base class does the descriptor work",
     )
 
     class Export:
-        sinkKind = field[0]
+        sinkKind = _makeField(validatorClass, OPTIONS)
+        chunkSize = _makeField(validatorClass, SIZES)
 
     export = Export()
-    for option in OPTIONS:
-        message = _outcome(
-            functools.partial(setattr, export, "sinkKind", option),
-            "OneOf",
-            f"for sinkKind = {option!r}, one of the options",
-            "validate() receives any value a program assigns",
-        )
-        require(
-            message is None,
-            f"sinkKind = {option!r} was refused: {message}",
-            hint="an option must pass: compare the value with the options themselves",
-        )
-        stored = export.sinkKind
-        require(
-            stored == option and type(stored) is str,
-            f"after sinkKind = {option!r}, it reads {stored!r}",
-            hint="what validate() returns is what gets stored (returning nothing keeps the "
-            "value as given): not the result of the test",
-        )
-    for bad, acceptedHint in REFUSE:
-        try:
-            export.sinkKind = bad
-        except ValueError as error:
-            refusal: str | None = str(error)
-        except TypeError as error:
-            if "Export.sinkKind" not in str(error):
-                raise NotYet(
-                    f"your OneOf raised {describeError(error)} for sinkKind = {bad!r}",
-                    hint=_unexpectedHint(error),
-                ) from None
-            raise NotYet(
-                f"sinkKind = {bad!r} was refused with a TypeError",
-                hint="a value that is not one of the options is a bad value: ValueError",
-            ) from None
-        except Exception as error:
-            raise NotYet(
-                f"your OneOf raised {describeError(error)} for sinkKind = {bad!r}",
-                hint=_unexpectedHint(error),
-            ) from None
-        else:
-            refusal = None
-        require(
-            refusal is not None,
-            f"sinkKind = {bad!r} was accepted, but the options are {', '.join(OPTIONS)}",
-            hint=acceptedHint,
-        )
-        _judgeMessage(bad, refusal or "", export.sinkKind)
+    # The first field completely, then the second: its options are not strings.
+    for name, options, refused in (
+        ("sinkKind", OPTIONS, REFUSE),
+        ("chunkSize", SIZES, REFUSE_SIZES),
+    ):
+        _acceptsEach(export, name, options)
+        for bad, acceptedHint in refused:
+            _refuses(export, name, options, bad, acceptedHint)
     return correct(
-        "'csv', 'sqlite' and 'list' are stored; 'xml', 'CSV', None, ('csv',) and ['csv'] are "
-        "refused with a message naming Export.sinkKind and the value"
+        "'csv', 'sqlite' and 'list' are stored, and 256, 512 and 1024 for a second field; "
+        "'xml', 'sql', 'CSV', None, ('csv',), ['csv'], 500 and '512' are refused with a "
+        "message naming the field and the value"
     )
 
 
-def _judgeMessage(bad: Any, message: str, stored: Any) -> None:
-    if "Export.sinkKind" not in message:
-        named = "sinkKind" in message
+def _makeField(validatorClass: type, options: tuple[Any, ...]) -> Any:
+    created = ", ".join(map(repr, options))
+    hint = (
+        "__init__(self, *options) receives the options as a tuple"
+        if options == OPTIONS
+        else f"OneOf({created}) must work too: options can be of any type, so keep them as given"
+    )
+    field: list[Any] = []
+    _outcome(
+        lambda: field.append(validatorClass(*options)),
+        "OneOf",
+        f"when created as OneOf({created})",
+        hint,
+    )
+    return field[0]
+
+
+def _acceptsEach(export: Any, name: str, options: tuple[Any, ...]) -> None:
+    """Every option is stored, as itself."""
+    for option in options:
+        message = _outcome(
+            functools.partial(setattr, export, name, option),
+            "OneOf",
+            f"for {name} = {option!r}, one of the options",
+            "validate() receives any value a program assigns",
+        )
+        if message is not None:
+            raise NotYet(
+                f"{name} = {option!r} was refused, though the field is "
+                f"OneOf({', '.join(map(repr, options))}): {message}",
+                hint=_optionRefusedHint(export, name, option, options),
+            )
+        stored = getattr(export, name)
+        require(
+            stored == option and type(stored) is type(option),
+            f"after {name} = {option!r}, it reads {stored!r}",
+            hint="what validate() returns is what gets stored (returning nothing keeps the "
+            "value as given): not the result of the test",
+        )
+
+
+def _optionRefusedHint(export: Any, name: str, option: Any, options: tuple[Any, ...]) -> str:
+    """Why an option was refused: its text passes, the first field's options pass, or neither."""
+    if options == OPTIONS:
+        return "an option must pass: compare the value with the options themselves"
+    if _accepts(export, name, str(option)):
+        return (
+            f"the text {str(option)!r} passes but the number {option!r} does not: compare "
+            "the value itself with the options, not its text"
+        )
+    if _accepts(export, name, OPTIONS[0]):
+        return (
+            "each OneOf(...) has its own options, the ones it was created with: compare with "
+            "those, not with options written into validate()"
+        )
+    return (
+        f"{option!r} is one of this field's options though not a string: options can be of "
+        "any type, so compare with them as they are"
+    )
+
+
+def _accepts(export: Any, name: str, value: Any) -> bool:
+    try:
+        setattr(export, name, value)
+    except Exception:
+        return False
+    return True
+
+
+def _refuses(export: Any, name: str, options: tuple[Any, ...], bad: Any, acceptedHint: str) -> None:
+    """``bad`` is refused with a ValueError naming the field and the value; nothing stored."""
+    before = getattr(export, name)
+    qualified = f"Export.{name}"
+    try:
+        setattr(export, name, bad)
+    except ValueError as error:
+        refusal: str | None = str(error)
+    except TypeError as error:
+        if qualified not in str(error):
+            raise NotYet(
+                f"your OneOf raised {describeError(error)} for {name} = {bad!r}",
+                hint=_unexpectedHint(error),
+            ) from None
+        raise NotYet(
+            f"{name} = {bad!r} was refused with a TypeError",
+            hint="a value that is not one of the options is a bad value: ValueError",
+        ) from None
+    except Exception as error:
+        raise NotYet(
+            f"your OneOf raised {describeError(error)} for {name} = {bad!r}",
+            hint=_unexpectedHint(error),
+        ) from None
+    else:
+        refusal = None
+    require(
+        refusal is not None,
+        f"{name} = {bad!r} was accepted, but the options are {', '.join(map(repr, options))}",
+        hint=acceptedHint,
+    )
+    _judgeMessage(qualified, bad, refusal or "", before, getattr(export, name))
+
+
+def _judgeMessage(qualified: str, bad: Any, message: str, before: Any, stored: Any) -> None:
+    if qualified not in message:
+        field = qualified.split(".")[1]
         raise NotYet(
             f"the message {message!r} "
-            + ("names sinkKind but not its class" if named else "does not name the field"),
-            hint="self.qualifiedName holds the class and the field: Export.sinkKind",
+            + (
+                f"names {field} but not its class"
+                if field in message
+                else "does not name the field"
+            ),
+            hint=f"self.qualifiedName holds the class and the field: {qualified}",
         )
     require(
         repr(bad) in message,
@@ -149,7 +241,7 @@ def _judgeMessage(bad: Any, message: str, stored: Any) -> None:
         hint="show the value with !r, so that 'csv' and csv, 1 and '1' look different",
     )
     require(
-        stored == OPTIONS[-1],
+        stored == before,
         f"a refused {bad!r} changed the stored value to {stored!r}",
         hint="validate() only decides; storing is the base class's job, after validate() agrees",
     )
@@ -166,7 +258,25 @@ def _windowRuleHint(error: Exception) -> str:
             "while __init__ assigns the fields one by one, values holds only those set so "
             "far: compare only when both are there"
         )
+    if isinstance(error, TypeError) and any(
+        f"'{kind.__name__}'" in str(error) for kind in _validatorKinds()
+    ):
+        return (
+            "on the class, cls.windowSize is the descriptor itself, not a value: the values "
+            "to compare are the ones checkFields receives"
+        )
     return "checkFields refuses with a ValueError; anything else is a bug in the rule"
+
+
+def _validatorKinds() -> list[type]:
+    """Validator and every subclass of it defined so far (the fields' descriptor classes)."""
+    kinds: list[type] = []
+    todo: list[type] = [Validator]
+    while todo:
+        kind = todo.pop()
+        kinds.append(kind)
+        todo.extend(kind.__subclasses__())
+    return kinds
 
 
 @exerciseCheck(
@@ -181,6 +291,12 @@ def checkWindowRule(configClass: Any) -> Verdict:
         hint="class ShortWindowConfig(pipeline_lib.PipelineConfig): keep the starter's line",
     )
     name = configClass.__name__
+    require(
+        isinstance(inspect.getattr_static(configClass, "checkFields"), classmethod | staticmethod),
+        f"{name}.checkFields is a plain method, so it needs an object, and fromDict checks "
+        "the values before there is one",
+        hint="keep the starter's @classmethod line above def checkFields",
+    )
 
     def attempt(action: Callable[[], object], doing: str) -> str | None:
         try:
@@ -225,11 +341,6 @@ def checkWindowRule(configClass: Any) -> Verdict:
             "skipped then?",
         )
     require(
-        "windowSize" in constructed,
-        f"the message {constructed!r} does not name windowSize",
-        hint="say which field breaks the rule, and with what values",
-    )
-    require(
         assignedWindow is not None,
         f"{name}(100.0, 10, 20.0, 80.0).windowSize = 200 was accepted",
         hint="a rule in __init__ runs only at construction; every assignment goes through "
@@ -270,6 +381,17 @@ def checkWindowRule(configClass: Any) -> Verdict:
         )
     else:
         raise NotYet("fromDict accepted a window of 500 readings at 100 Hz")
+    # The rule works: now its message, which a user reads (names the field, shows the values).
+    require(
+        "windowSize" in constructed,
+        f"the message {constructed!r} does not name windowSize",
+        hint="say which field breaks the rule, and with what values",
+    )
+    require(
+        "500" in constructed,
+        f"the message {constructed!r} does not show the window given, 500",
+        hint="a refusal shows the value it refuses, so the user sees what to change",
+    )
     return correct(
         "windows up to one second pass; longer ones are refused at construction, at "
         "assignment (from either field, object unchanged) and by fromDict"
@@ -287,13 +409,58 @@ filterMin = 20
 filtermax = 80
 """
 
-#: A hint per kind of problem the ConfigError lists, first match wins.
-_FILE_HINTS = [
-    ("has no field", "a key is spelt differently from its field: letters and capitals count"),
-    ("must be an int", "in TOML a number with a decimal point is a float, even when it is whole"),
-    ("must be numeric", "in TOML a value in quotes is a string, whatever it spells"),
-    ("is missing", "every field needs its key; a misspelt key counts as missing"),
+_MEANT = (
+    "the comment at the top says what was meant: the numbers were right, only their "
+    "spelling was not"
+)
+
+#: A hint per kind of problem the ConfigError lists: the first kind any problem matches
+#: wins, so the hint is about the most basic mistake still in the file.
+_FILE_HINTS: list[tuple[str, str]] = [
+    (r"invalid TOML", "the text is no longer valid TOML: one key = value per line"),
+    (
+        r"has no field '[^']*'; did you mean",
+        "a key is spelt differently from its field: letters and capitals count",
+    ),
+    (
+        r"has no field",
+        "this key is not a field of PipelineConfig at all: the file holds the four fields only",
+    ),
+    (
+        r"must be (numeric|an int), got '",
+        "in TOML a value in quotes is a string, whatever it spells",
+    ),
+    (
+        r"must be an int, got \d",
+        "in TOML a number with a decimal point is a float, even when it is whole",
+    ),
+    (r"must be (numeric|an int)", "write each value as a plain number, as the comment says"),
+    (r"is missing", "every field needs its key; a misspelt key counts as missing"),
+    (
+        r"filterMin must be < filterMax",
+        "filterMin is the lower bound and filterMax the upper one: which value belongs where?",
+    ),
 ]
+
+
+def _fileHint(text: str, problems: list[str]) -> str:
+    """The hint for the most basic mistake the problems reveal."""
+    if _hasTable(text):
+        return (
+            "a [header] line puts the keys below it into a table of that name: the fields "
+            "are keys at the top level of the file"
+        )
+    for pattern, hint in _FILE_HINTS:
+        if any(re.search(pattern, problem) for problem in problems):
+            return hint
+    return _MEANT
+
+
+def _hasTable(text: str) -> bool:
+    try:
+        return any(isinstance(value, dict) for value in tomllib.loads(text).values())
+    except tomllib.TOMLDecodeError:
+        return False
 
 
 @exerciseCheck(
@@ -315,10 +482,7 @@ def checkFixedToml(text: str) -> Verdict:
         except ConfigError as error:
             problems = [p.replace(str(path), "the file") for p in error.problems] or [str(error)]
             count = len(problems)
-            hint = next(
-                (h for words, h in _FILE_HINTS if any(words in p for p in problems)),
-                "the text is no longer valid TOML: one key = value per line",
-            )
+            hint = _fileHint(text, problems)
             raise NotYet(
                 f"the file still has {count} problem{'' if count == 1 else 's'}: "
                 + "; ".join(problems),
@@ -328,7 +492,6 @@ def checkFixedToml(text: str) -> Verdict:
     require(
         config == expected,
         f"the file loads as {config!r}, expected {expected!r}",
-        hint="the comment at the top says what was meant: the numbers were right, only "
-        "their spelling was not",
+        hint=_MEANT,
     )
     return correct(f"the file loads as {config!r}")

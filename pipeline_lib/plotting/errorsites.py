@@ -14,6 +14,10 @@ __all__ = ["errorStack", "plotErrorSites"]
 
 
 _RAISED, _CAUSE, _BETWEEN = PALETTE[3], PALETTE[2], PALETTE[5]
+#: The frame names sit on the opaque coloured bars, not on the page, so they need a dark
+#: ink of their own (the series' grey would be 1.1:1 on vermillion); at least 4.5:1 on
+#: each bar colour, in a light or a dark theme alike.
+_ON_BAR = "#1A1A1A"
 
 
 def errorStack(error: BaseException, topLevel: str = "your cell") -> list[str]:
@@ -93,7 +97,9 @@ def _drawStacks(
                     linewidth=0.8,
                 )
             )
-            axes.text(column, depth + 0.5, name, ha="center", va="center", fontsize=9)
+            axes.text(
+                column, depth + 0.5, name, ha="center", va="center", fontsize=9, color=_ON_BAR
+            )
         if label in notes:
             axes.text(
                 column,

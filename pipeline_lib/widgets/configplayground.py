@@ -1,11 +1,15 @@
 """``ConfigPlayground``: type a value per ``PipelineConfig`` field, see each descriptor's verdict.
 
-One text box per field. As you type, the text becomes a Python value
-(:func:`parseFieldText`: literals only, never ``eval``) and goes to the field's own
-descriptor (``validate``), then to the class's rule between fields (``checkFields``);
-each verdict is shown live: accepted, or the descriptor's exact message. When every
-verdict is an accept, the values are applied through the real descriptors
-(``config.replace(...)`` builds a new ``PipelineConfig``) and ``config`` shows the result.
+One text box per field. When you press Enter (or leave the box), its text becomes a
+Python value (:func:`parseFieldText`: literals only, never ``eval``) and goes to the
+field's own descriptor (``validate``), then to the class's rule between fields
+(``checkFields``); each verdict is shown at once: accepted, or the descriptor's exact
+message. When every verdict is an accept, the values are applied through the real
+descriptors (``config.replace(...)`` builds a new ``PipelineConfig``) and ``config`` shows
+the result. A box is judged when its value is *entered*, not at every keystroke: typing
+``90`` must not first assign ``9``, which is valid and would be applied on its way.
+The rule between fields sees only the values their descriptors accepted; while some are
+refused, the rule line says which fields it left out rather than claim a full check.
 No validation is re-implemented here: change a descriptor, and the playground follows.
 
 >>> playground = ConfigPlayground()
@@ -33,7 +37,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..config import PipelineConfig
-from ..plotting import PALETTE
+from ..plotting.style import INK, PALETTE
 from ..validators import validatedFields
 from .kit import ShownAsRoot, closeTree
 
@@ -101,8 +105,9 @@ class ConfigPlayground(ShownAsRoot):
     ``ConfigPlayground(config=None)`` starts from ``config`` (default
     ``PipelineConfig(100.0, 10, 20.0, 80.0)``). Attributes:
 
-    - controls: ``inputs`` (field name → ``Text``), ``resetButton``; typing calls
-      ``onTextChanged``, Reset calls ``onReset`` (back to the starting values);
+    - controls: ``inputs`` (field name → ``Text``, judged on Enter or when the box is
+      left), ``resetButton``; a new value calls ``onTextChanged``, Reset calls
+      ``onReset`` (back to the starting values);
     - displays: ``verdictLabels`` (field name → ``HTML``), ``crossLabel``, ``current``;
     - results: ``verdicts`` (field name → :class:`FieldVerdict`), ``crossCheck``
       (:class:`FieldVerdict` of ``checkFields``), ``config`` (the last valid config) and
@@ -127,7 +132,11 @@ class ConfigPlayground(ShownAsRoot):
         style = {"description_width": "9em"}
         self.inputs = {
             name: widgets.Text(
-                value=str(value), description=name, style=style, layout={"width": "22em"}
+                value=str(value),
+                description=name,
+                style=style,
+                layout={"width": "22em"},
+                continuous_update=False,  # one value per Enter, as one assignment in code
             )
             for name, value in self._start.items()
         }
@@ -144,7 +153,8 @@ class ConfigPlayground(ShownAsRoot):
         return widgets.VBox(
             [
                 widgets.HTML(
-                    f"<b>ConfigPlayground</b>: type values, the {owner} descriptors judge"
+                    f"<b>ConfigPlayground</b>: type a value and press Enter; "
+                    f"the {owner} descriptors judge"
                 ),
                 *(
                     widgets.HBox([box, self.verdictLabels[name]])
@@ -196,12 +206,11 @@ class ConfigPlayground(ShownAsRoot):
             self.verdictLabels[name].value = _coloured(
                 verdict.accepted, self.verdictText(name, kept[name])
             )
-        partial = len(self.crossCheck.value) < len(self.verdicts)
-        note = " <i>(compared among the valid fields)</i>" if partial else ""
         rule = f"{type(self.config).__name__}.{CROSS_FIELD}"
+        partial = bool(self.leftOut()) and self.crossCheck.accepted
+        colour = None if partial else self.crossCheck.accepted
         self.crossLabel.value = (
-            f"rules between fields ({rule}): "
-            f"{_coloured(self.crossCheck.accepted, _judged(self.crossCheck))}{note}"
+            f"rules between fields ({rule}): {_coloured(colour, self.ruleText())}"
         )
         self.current.value = (
             f"<div class='configplayground-config'>config = "
@@ -227,6 +236,20 @@ class ConfigPlayground(ShownAsRoot):
             f"config keeps {kept!r}"
         )
 
+    def leftOut(self) -> list[str]:
+        """The fields the rule between fields did not see: their descriptors refused them."""
+        return [name for name, verdict in self.verdicts.items() if not verdict.accepted]
+
+    def ruleText(self) -> str:
+        """The rule line's verdict as plain text: refused, accepted, or checked in part."""
+        left = self.leftOut()
+        if not self.crossCheck.accepted or not left:
+            return _judged(self.crossCheck)
+        return (
+            f"○ no rule broken by the fields that passed; not checked with "
+            f"{', '.join(left)} (refused above)"
+        )
+
     def configState(self) -> str:
         """Whether ``config`` holds what the boxes say, as the widget says it."""
         if self.applied:
@@ -240,7 +263,7 @@ class ConfigPlayground(ShownAsRoot):
             f"{name:15} = {self.inputs[name].value!r:8} {self.verdictText(name)}"
             for name in self.verdicts
         ]
-        lines.append(f"{'rule between fields':26} {_judged(self.crossCheck)} ({rule})")
+        lines.append(f"{'rules between fields':26} {self.ruleText()} ({rule})")
         lines.append(f"config = {self.config!r} ({self.configState()})")
         return "\n".join(lines)
 
@@ -251,8 +274,9 @@ def _judged(verdict: FieldVerdict) -> str:
     return f"✗ {verdict.errorType}: {verdict.message}"
 
 
-def _coloured(accepted: bool, text: str) -> str:
-    colour = PALETTE[2] if accepted else PALETTE[3]
+def _coloured(accepted: bool | None, text: str) -> str:
+    """Green for an accept, vermillion for a refusal, the ink's grey for neither."""
+    colour = INK if accepted is None else PALETTE[2] if accepted else PALETTE[3]
     return (
         f"<span class='configplayground-verdict' style='color:{colour}'>{html.escape(text)}</span>"
     )

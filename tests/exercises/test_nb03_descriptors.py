@@ -3,7 +3,7 @@ whose hint names that mistake (an unexpected exception reported as itself); noth
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pytest
@@ -28,15 +28,16 @@ class OneOf(Validator[Any]):
 
 
 class GuardedFrozenSet(Validator[Any]):
-    """Right, written differently: a frozenset, with a type test first so lists never reach it."""
+    """Right, written differently: a frozenset, with a hashability test first so lists never
+    reach it."""
 
-    def __init__(self, *options: str) -> None:
+    def __init__(self, *options: Any) -> None:
         super().__init__()
         self.options = frozenset(options)
 
     def validate(self, value: Any) -> Any:
-        if not isinstance(value, str) or value not in self.options:
-            allowed = ", ".join(sorted(self.options))
+        if not isinstance(value, Hashable) or value not in self.options:
+            allowed = ", ".join(sorted(map(repr, self.options)))
             raise ValueError(f"{self.qualifiedName}: expected one of {allowed}; got {value!r}")
         return value
 
@@ -61,23 +62,6 @@ def test_one_of_right_answers_written_differently_pass(answer: type) -> None:
     assert verdict, verdict
 
 
-def _validatorKeepsValueWhenValidateReturnsNone() -> bool:
-    class Keep(Validator[Any]):
-        def validate(self, value: Any) -> None:
-            return None
-
-    class Box:
-        item = Keep()
-
-    box = Box()
-    box.item = "x"
-    return box.item == "x"
-
-
-@pytest.mark.skipif(
-    not _validatorKeepsValueWhenValidateReturnsNone(),
-    reason="needs the engine change of issue 12.3 (validate() returning None keeps the value)",
-)
 def test_one_of_in_the_descriptor_howtos_style_passes() -> None:
     class HowToOneOf(Validator[Any]):
         def __init__(self, *options: Any) -> None:
@@ -157,6 +141,51 @@ class ReturnsTheTest(OneOf):
         return value in self.options
 
 
+class HardCodedOptions(OneOf):
+    """Ignores self.options: the three strings of the notebook's example written in."""
+
+    def validate(self, value: Any) -> Any:
+        if value not in ("csv", "sqlite", "list"):
+            raise ValueError(
+                f"{self.qualifiedName} must be one of csv, sqlite, list, got {value!r}"
+            )
+        return value
+
+
+class ComparesText(OneOf):
+    """str(value): right while every option is a string."""
+
+    def validate(self, value: Any) -> Any:
+        if str(value) not in self.options:
+            raise ValueError(f"{self.qualifiedName} must be one of {self.options}, got {value!r}")
+        return value
+
+
+class StringsOnly(OneOf):
+    """A type guard that assumes the options are strings."""
+
+    def validate(self, value: Any) -> Any:
+        if not isinstance(value, str) or value not in self.options:
+            raise ValueError(f"{self.qualifiedName} must be one of {self.options}, got {value!r}")
+        return value
+
+
+class Substring(OneOf):
+    """`in` on one string of all the options: a piece of an option passes."""
+
+    def validate(self, value: Any) -> Any:
+        joined = " ".join(map(str, self.options))
+        if not isinstance(value, str | int) or str(value) not in joined:
+            raise ValueError(f"{self.qualifiedName} must be one of {self.options}, got {value!r}")
+        return value
+
+
+class AssertsMembership(OneOf):
+    def validate(self, value: Any) -> Any:
+        assert value in self.options, f"{self.qualifiedName} got {value!r}"
+        return value
+
+
 class DeliberateTypeError(OneOf):
     def validate(self, value: Any) -> Any:
         if value not in self.options:
@@ -180,6 +209,13 @@ class DeliberateTypeError(OneOf):
         (NoRepr, "does not show the value as 'xml'", "!r"),
         (ReturnsTheTest, "it reads True", "what validate() returns"),
         (DeliberateTypeError, "refused with a TypeError", "ValueError"),
+        (HardCodedOptions, "chunkSize = 256 was refused", "its own options"),
+        (ComparesText, "chunkSize = 256 was refused", "any type"),
+        (StringsOnly, "chunkSize = 256 was refused", "any type"),
+        (Substring, "sinkKind = 'sql' was accepted", "a part of an option"),
+        (AssertsMembership, "raised AssertionError", "raising ValueError"),
+        (OneOf("csv"), "you passed an instance", "the class itself"),
+        (lambda *options: None, "the function <lambda> is not a subclass", "Validator"),
         (str, "not a subclass of pipeline_lib.Validator", "Validator"),
         ("OneOf", "not a subclass", "Validator"),
     ],
@@ -194,7 +230,15 @@ def test_one_of_typical_wrong_answers_are_refused_with_their_mistake_named(
 
 
 def test_one_of_hints_never_give_the_answer_away() -> None:
-    for answer in (AcceptsAnything, CaseInsensitive, VagueOneOf, FrozenSetUnguarded):
+    for answer in (
+        AcceptsAnything,
+        CaseInsensitive,
+        VagueOneOf,
+        FrozenSetUnguarded,
+        HardCodedOptions,
+        ComparesText,
+        Substring,
+    ):
         hint = checkOneOf(answer).hint
         assert "raise ValueError(" not in hint and "not in self.options" not in hint
 
@@ -283,6 +327,35 @@ class AssertsTheRule(PipelineConfig):
         assert not _tooLong(values), "windowSize too long"
 
 
+class PlainMethod(PipelineConfig):
+    """@classmethod dropped: assignments still work, fromDict (no object yet) cannot."""
+
+    def checkFields(self, values: Mapping[str, Any]) -> None:  # type: ignore[override]
+        super().checkFields(values)
+        if _tooLong(values):
+            raise ValueError(f"windowSize {values['windowSize']} is over one second")
+
+
+class ComparesTheDescriptors(PipelineConfig):
+    """Reads the fields from the class: that is the descriptors, not the values."""
+
+    @classmethod
+    def checkFields(cls, values: Mapping[str, Any]) -> None:
+        super().checkFields(values)
+        if cls.windowSize > cls.samplingRateHz:  # type: ignore[operator]
+            raise ValueError("windowSize is over one second")
+
+
+class NamesTheFieldOnly(PipelineConfig):
+    """The rule is right; its message names windowSize but shows neither value."""
+
+    @classmethod
+    def checkFields(cls, values: Mapping[str, Any]) -> None:
+        super().checkFields(values)
+        if _tooLong(values):
+            raise ValueError(f"{cls.__name__}: windowSize is longer than one second")
+
+
 @pytest.mark.parametrize("answer", [WindowRule, WindowRuleAsStaticRule])
 def test_window_rule_right_answers_written_differently_pass(answer: type) -> None:
     verdict = checkWindowRule(answer)
@@ -299,6 +372,9 @@ def test_window_rule_right_answers_written_differently_pass(answer: type) -> Non
         (FixedRate, "10 readings at 5 Hz", "not a rate you know"),
         (RuleInInit, "windowSize = 200 was accepted", "only at construction"),
         (AssertsTheRule, "raised AssertionError", "ValueError"),
+        (PlainMethod, "checkFields is a plain method", "@classmethod"),
+        (NamesTheFieldOnly, "does not show the window given, 500", "the value it refuses"),
+        (ComparesTheDescriptors, "'BoundedInt' and 'PositiveFloat'", "the descriptor itself"),
         (dict, "not a subclass", "PipelineConfig"),
     ],
 )
@@ -349,6 +425,21 @@ def test_fixed_toml_right_answers_written_differently_pass(text: str) -> None:
             "comment at the top",
         ),
         (None, "expected the file's text as a str", "text of the file"),
+        (
+            FIXED.replace("filterMin = 20", "filterMin = 80").replace(
+                "filterMax = 80", "filterMax = 20"
+            ),
+            "filterMin must be < filterMax",
+            "lower bound",
+        ),
+        (FIXED.replace("windowSize = 10", 'windowSize = "10"'), "got '10'", "in quotes"),
+        (FIXED + "seed = 42\n", "no field 'seed'", "not a field of PipelineConfig at all"),
+        ("[pipeline]\n" + FIXED, "no field 'pipeline'", "[header]"),
+        (
+            FIXED.replace("samplingRateHz = 100", "samplingRateHz = -100"),
+            "must be > 0",
+            "comment at the top",
+        ),
     ],
 )
 def test_fixed_toml_typical_wrong_answers_are_refused_with_their_mistake_named(

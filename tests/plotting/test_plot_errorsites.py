@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
-from matplotlib.colors import to_hex
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.patches import Rectangle
 
 from pipeline_lib.plotting import PALETTE, errorStack, plotErrorSites
@@ -76,3 +78,31 @@ def test_module_level_code_is_named_your_cell() -> None:
     exec("try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    error = e\n", namespace)
     assert errorStack(namespace["error"]) == ["your cell"]  # type: ignore[arg-type]
     assert errorStack(namespace["error"], topLevel="script") == ["script"]  # type: ignore[arg-type]
+
+
+def _contrast(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+
+    def luminance(colour: str) -> float:
+        channels = [
+            c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)
+        ]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    darker, lighter = sorted((luminance(first), luminance(second)))
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_every_frame_name_is_readable_on_its_bar() -> None:
+    """The names are the picture's content: at least 4.5:1 against the bar behind each."""
+    figure = plotErrorSites(STACKS, {"no validation": None, "descriptor": 0})
+    figure.savefig(io.BytesIO(), format="png")  # the series' inking runs as it is drawn
+    axes = figure.axes[0]
+    bars = [patch for patch in axes.patches if isinstance(patch, Rectangle)]
+    names = [
+        text for text in axes.texts if text.get_text() in {n for f in STACKS.values() for n in f}
+    ]
+    assert len(names) == len(bars) == 6
+    for text, bar in zip(names, bars, strict=True):
+        ratio = _contrast(to_hex(text.get_color()), to_hex(bar.get_facecolor()))
+        assert ratio >= 4.5, f"{text.get_text()!r}: {ratio:.1f}:1"
