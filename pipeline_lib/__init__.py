@@ -16,6 +16,7 @@ Module map (the engine at the top level, the classroom and the command line belo
 
     protocols                      the Stage 1 contract: Source, Stage, Sink, SensorReading
     sources stages sinks sqlitedb  the built-in components
+    fields                         their checked arguments (one rule each, no instance needed)
     cleanup observe tally          the shared core: closing in order, reports, counting
     documents                      reading a config or pipeline file, every failure said once
     lifecycle resources            layer 1: PipelineContext; ConnectionPool, descriptors
@@ -34,8 +35,9 @@ Module map (the engine at the top level, the classroom and the command line belo
     cli/                           the pipeline-lib command
 
 The four subpackages import the engine; the engine never imports them (only
-``python -m pipeline_lib`` starts the CLI), and of the subpackages only widgets import
-plotting.
+``python -m pipeline_lib`` starts the CLI; the ``pipeline-lib`` command starts it from
+``pipeline_lib_launcher``, outside the package), and of the subpackages only widgets
+import plotting.
 """
 
 from __future__ import annotations

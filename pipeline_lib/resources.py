@@ -102,6 +102,12 @@ class PooledConnection:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._live(), name)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in PooledConnection.__slots__:
+            object.__setattr__(self, name, value)
+        else:  # row_factory, isolation_level...: they stay with the connection, as in any pool
+            setattr(self._live(), name, value)
+
     def __enter__(self) -> PooledConnection:
         self._live().__enter__()
         return self

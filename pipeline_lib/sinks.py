@@ -22,6 +22,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from .fields import DatabaseField, FilePath, TableName
 from .sources import CSV_HEADER
 from .sqlitedb import Database, connectionFor, describeDatabase, quotedTable
 from .tally import Tally
@@ -59,8 +60,10 @@ class CsvSink:
     interrupt is what the caller gets, with a note that the file was completely written.
     """
 
+    path = FilePath()  # a field: checked the same way by the constructor and --dry-run
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self.path = path  # the field stores a Path
 
     def __repr__(self) -> str:
         return f"CsvSink({os.fspath(self.path)!r})"
@@ -114,10 +117,13 @@ class SqliteSink:
     :class:`~pipeline_lib.ConnectionPool`. Values are always bound as parameters.
     """
 
+    database = DatabaseField()  # fields: checked the same way by the constructor and --dry-run
+    table = TableName()
+
     def __init__(self, database: Database, table: str = "readings") -> None:
-        self._quotedTable = quotedTable(table, owner="SqliteSink")
         self.database = database
         self.table = table
+        self._quotedTable = quotedTable(table, name="SqliteSink.table")
 
     def __repr__(self) -> str:
         return f"SqliteSink({describeDatabase(self.database)!r}, table={self.table!r})"

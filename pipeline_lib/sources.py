@@ -21,10 +21,10 @@ import os
 import random
 import sqlite3
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
+from .fields import Count, DatabaseField, FilePath, Names, PositiveNumber, TableName
 from .protocols import SensorReading
-from .sqlitedb import Database, checkDatabase, connectionFor, describeDatabase, quotedTable
+from .sqlitedb import Database, connectionFor, describeDatabase, quotedTable
 
 __all__ = ["CSV_HEADER", "CsvSource", "SensorSource", "SqliteSource"]
 
@@ -43,6 +43,13 @@ class SensorSource:
     turns within each sampling period of ``1 / samplingRateHz`` seconds.
     """
 
+    # Each checked argument is a field (layer 2): __init__ assigns, the field validates,
+    # and `pipeline-lib run --dry-run` checks a file's values with the same fields
+    # without constructing anything (pipeline_lib.fields).
+    count = Count()
+    sensorIds = Names()
+    samplingRateHz = PositiveNumber()
+
     def __init__(
         self,
         count: int = 1000,
@@ -50,28 +57,10 @@ class SensorSource:
         sensorIds: Sequence[str] = ("temp-1", "temp-2", "temp-3"),
         samplingRateHz: float = 10.0,
     ) -> None:
-        if isinstance(count, bool) or not isinstance(count, int):
-            raise TypeError(f"SensorSource.count must be an int, got {count!r}")
-        if count < 0:
-            raise ValueError(f"SensorSource.count must be an int >= 0, got {count!r}")
-        if isinstance(sensorIds, str) or not isinstance(sensorIds, Sequence):
-            raise TypeError(
-                f"SensorSource.sensorIds must be a list of names, not one name, got {sensorIds!r}"
-            )
-        if not sensorIds or not all(isinstance(name, str) and name for name in sensorIds):
-            raise ValueError(
-                f"SensorSource.sensorIds must be a non-empty list of names, got {sensorIds!r}"
-            )
-        if isinstance(samplingRateHz, bool) or not isinstance(samplingRateHz, int | float):
-            raise TypeError(f"SensorSource.samplingRateHz must be a number, got {samplingRateHz!r}")
-        if not 0 < samplingRateHz < math.inf:
-            raise ValueError(
-                f"SensorSource.samplingRateHz must be a positive number, got {samplingRateHz!r}"
-            )
         self.count = count
         self.seed = seed
-        self.sensorIds = tuple(sensorIds)
-        self.samplingRateHz = float(samplingRateHz)
+        self.sensorIds = sensorIds  # the field stores a tuple
+        self.samplingRateHz = samplingRateHz
 
     def __repr__(self) -> str:
         return (
@@ -111,10 +100,10 @@ class CsvSource:
     closed. A malformed row raises ``ValueError`` naming the file and line.
     """
 
+    path = FilePath()
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        if not isinstance(path, str | os.PathLike):
-            raise TypeError(f"CsvSource.path must be a file path, got {path!r}")
-        self.path = Path(path)
+        self.path = path  # the field stores a Path
 
     def __repr__(self) -> str:
         return f"CsvSource({os.fspath(self.path)!r})"
@@ -159,11 +148,13 @@ class SqliteSource:
     cleanup never does.
     """
 
+    database = DatabaseField()
+    table = TableName()
+
     def __init__(self, database: Database, table: str = "readings") -> None:
-        checkDatabase(database, owner="SqliteSource")
-        self._quotedTable = quotedTable(table, owner="SqliteSource")
         self.database = database
         self.table = table
+        self._quotedTable = quotedTable(table, name="SqliteSource.table")
 
     def __repr__(self) -> str:
         return f"SqliteSource({describeDatabase(self.database)!r}, table={self.table!r})"

@@ -3,9 +3,9 @@
 A table name cannot be a bound parameter in SQL, so it is checked against a strict
 identifier pattern and then quoted; values are always bound as parameters.
 
->>> quotedTable("readings", owner="SqliteSink")
+>>> quotedTable("readings", name="SqliteSink.table")
 '"readings"'
->>> quotedTable("readings; DROP TABLE x", owner="SqliteSink")
+>>> quotedTable("readings; DROP TABLE x", name="SqliteSink.table")
 Traceback (most recent call last):
 ...
 ValueError: SqliteSink.table must be a plain identifier (letters, digits, _),
@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .resources import ConnectionPool, PooledConnection
+from .validators import shortRepr
 
 __all__ = ["Database", "checkDatabase", "connectionFor", "describeDatabase", "quotedTable"]
 
@@ -30,22 +31,25 @@ Database = str | os.PathLike[str] | ConnectionPool
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def quotedTable(table: str, owner: str) -> str:
-    """``table`` quoted for SQL, after checking it is a plain identifier."""
+def quotedTable(table: str, name: str) -> str:
+    """``table`` quoted for SQL, after checking it is a plain identifier.
+
+    ``name`` is the field's name in messages (``"SqliteSink.table"``).
+    """
     if not isinstance(table, str):
-        raise TypeError(f"{owner}.table must be a str (a table name), got {table!r}")
+        raise TypeError(f"{name} must be a str (a table name), got {shortRepr(table)}")
     if not _IDENTIFIER.fullmatch(table):
         raise ValueError(
-            f"{owner}.table must be a plain identifier (letters, digits, _), got {table!r}"
+            f"{name} must be a plain identifier (letters, digits, _), got {shortRepr(table)}"
         )
     return f'"{table}"'
 
 
-def checkDatabase(database: object, owner: str) -> None:
+def checkDatabase(database: object, name: str) -> None:
     """Refuse (``TypeError``) anything that is neither a path nor a ``ConnectionPool``."""
     if not isinstance(database, str | os.PathLike | ConnectionPool):
         raise TypeError(
-            f"{owner}.database must be a file path or a ConnectionPool, got {database!r}"
+            f"{name} must be a file path or a ConnectionPool, got {shortRepr(database)}"
         )
 
 

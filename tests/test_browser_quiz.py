@@ -26,6 +26,18 @@ from browser_harness import (
 QUIZ = Path(__file__).resolve().parent.parent / "notebooks" / "07_self_assessment.ipynb"
 FIRST_RIGHT = "Right. __exit__ runs as the exception leaves the block"
 FIRST_WRONG = "No. __exit__ runs however the block ends"
+FIRST_REVISIT = "Revisit 02 · The protocol (slide 3)."
+# How much taller each question's code is than it would be with wrapping impossible: 0 when
+# every line stays one line (a long one scrolls), more when Lab's CSS wraps mid-name.
+WRAPPED_PIXELS = """() => [...document.querySelectorAll('.QuizCode pre')].map(pre => {
+  const both = [pre, pre.querySelector('code')];
+  const noWrap = {whiteSpace: 'pre', wordBreak: 'normal', overflowWrap: 'normal'};
+  const asShown = pre.getBoundingClientRect().height;
+  for (const e of both) Object.assign(e.style, noWrap);
+  const unwrapped = pre.getBoundingClientRect().height;
+  for (const e of both) Object.assign(e.style, {whiteSpace: '', wordBreak: '', overflowWrap: ''});
+  return Math.round(asShown - unwrapped);
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +71,24 @@ def test_after_run_all_the_quiz_answers_a_click_with_its_reason(
     waitForIdleKernel(page)
     wrong, right = _answerFirstQuestion(page)
     assert wrong.startswith(FIRST_WRONG) and right.startswith(FIRST_RIGHT)
+    assert wrong.endswith(FIRST_REVISIT) and "Revisit" not in right
     assert page.locator(".MCButton").count() >= 3 * 10  # every question, every answer
+    context.close()
+
+
+@pytest.mark.browser
+def test_the_code_of_every_question_keeps_its_lines_even_in_a_narrow_window(
+    chromium: Any, quizLab: JupyterLabServer
+) -> None:
+    context = chromium.new_context(viewport={"width": 900, "height": 900})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    openNotebook(page, quizLab, QUIZ.name)
+    runAllCells(page)
+    page.locator(".MCButton").first.wait_for()
+    waitForIdleKernel(page)
+    wrapped = page.evaluate(WRAPPED_PIXELS)
+    assert len(wrapped) >= 9 and not any(wrapped), wrapped
     context.close()
 
 

@@ -37,8 +37,10 @@ CORE_PATH_BUDGET_MINUTES = 180
 
 TIME_LINE = re.compile(
     r"^> ⏱ \*\*Time:\*\* (?P<teaching>\d+) min teaching · (?P<exercises>\d+) min exercises"
-    r" · \*\*core path: (?P<core>\d+) min\*\*(\s*|\\|<br>)$"
+    r" · \*\*core path: (?P<core>\d+) min\*\*(\\|<br>)$"
 )
+# Lines of one blockquote join into one paragraph unless each ends in a hard line break.
+HARD_BREAK = ("\\", "<br>")
 PREREQUISITES_PREFIX = "> 📋 **Prerequisites:** "
 SLIDES_PREFIX = "> 🖥 **Slides:** "
 BULLETED_LINK = re.compile(r"^[-*] .*\[[^\]]+\]\((https?://|\.{0,2}/?\w)[^)]*\)")
@@ -136,6 +138,10 @@ def test_the_cell_after_the_title_gives_time_prerequisites_and_slides(path: Path
     assert timing, f"first line {lines[0]!r} is not '> ⏱ **Time:** ... **core path: N min**'"
     assert int(timing["core"]) <= int(timing["teaching"]) + int(timing["exercises"])
     assert lines[1].startswith(PREREQUISITES_PREFIX) and len(lines[1]) > len(PREREQUISITES_PREFIX)
+    assert lines[1].endswith(HARD_BREAK), (
+        "the prerequisites line must end in a hard line break (\\ or <br>), or it runs "
+        "into the slides line when rendered"
+    )
     assert lines[2].startswith(SLIDES_PREFIX) and len(lines[2]) > len(SLIDES_PREFIX)
     others = [i for i, source in _markdownCells(path) if "⏱ **Time:**" in source and i != 1]
     assert not others, f"one time cell only, found more in cells {others}"
@@ -205,6 +211,6 @@ def test_the_marker_check_rejects_missing_or_misspelt_markers(
 
 
 def test_core_minutes_are_read_from_the_time_line(tmp_path: Path) -> None:
-    line = "> ⏱ **Time:** 25 min teaching · 15 min exercises · **core path: 30 min**"
+    line = "> ⏱ **Time:** 25 min teaching · 15 min exercises · **core path: 30 min**\\"
     assert coreMinutes(_write(tmp_path, "# T", f"{line}\n> 📋 **Prerequisites:** x")) == 30
     assert coreMinutes(_write(tmp_path, "# T", "> ⏱ Time: 25 min")) == 0

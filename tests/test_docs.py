@@ -354,7 +354,9 @@ def test_the_quiz_questions_the_guide_names_are_those_questions() -> None:
     from pipeline_lib.exercises.quiz import QUIZ
 
     guide = _text(GUIDE)
-    assert "question 2, the held exception" in guide and "keeps the exception" in QUIZ[1].prompt
+    held = re.search(r"\b(kept|keeps|held|holds)\b", QUIZ[1].prompt)
+    assert "question 2, the held exception" in guide and held, QUIZ[1].prompt
     assert "question 10, slide 10's duplicates" in guide and "slide 10" in QUIZ[9].prompt
-    assert "recurses (quiz question 7)" in guide and "RecursionError" in QUIZ[6].answers[0].text
+    recursion = any("RecursionError" in answer.text for answer in QUIZ[6].answers if answer.correct)
+    assert "recurses (quiz question 7)" in guide and recursion
     assert "descriptor (question 6)" in guide and "instance attribute" in QUIZ[5].prompt

@@ -515,6 +515,11 @@ def test_wheel_built_from_the_sdist_carries_licence_subpackages_and_py_typed(
         assert f"{package}/__init__.py" in names, f"the wheel lacks {package}"
     assert "pipeline_lib/py.typed" in names
     assert not any(n.startswith(("tests/", "notebooks/")) for n in names)
+    # The console script's launcher sits outside the package (it must not import it).
+    assert "pipeline_lib_launcher.py" in names
+    with zipfile.ZipFile(wheel) as archive:
+        entryPoints = archive.read(f"{distInfo}entry_points.txt").decode()
+    assert "pipeline-lib = pipeline_lib_launcher:main" in entryPoints.splitlines()
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,20 @@ def test_a_ctrl_c_while_releasing_lets_the_release_finish_first(tmp_path: Path) 
     pool.close()
 
 
+def test_a_lent_connection_takes_sqlite_settings_and_refuses_them_after_release(
+    tmp_path: Path,
+) -> None:
+    pool = ConnectionPool(tmp_path / "db.sqlite", size=1)
+    conn = pool.acquire("run 1")
+    conn.row_factory = sqlite3.Row  # as on a sqlite3.Connection
+    row = conn.execute("select 1 as one").fetchone()
+    assert row["one"] == 1
+    pool.release(conn)
+    with pytest.raises(ConnectionReleased):
+        conn.row_factory = None
+    pool.close()
+
+
 def test_a_forced_close_closes_the_connections_still_lent(tmp_path: Path) -> None:
     pool = ConnectionPool(tmp_path / "db.sqlite", size=2)
     leaked = pool.acquire("forgot to release")
@@ -226,7 +241,7 @@ def test_a_check_given_a_connection_that_is_never_released_leaks_nothing() -> No
     import sqlite3
     import warnings
 
-    from pipeline_lib.exercises import checkPooledConnection
+    from pipeline_lib.exercises import checkConnectionLoan
 
     class Forgetful:
         def __init__(self, pool: ConnectionPool) -> None:
@@ -250,7 +265,7 @@ def test_a_check_given_a_connection_that_is_never_released_leaks_nothing() -> No
         warnings.simplefilter("error", ResourceWarning)
         sqlite3.connect = tracked  # type: ignore[assignment]
         try:
-            assert not checkPooledConnection(Forgetful).passed
+            assert not checkConnectionLoan(Forgetful).passed
         finally:
             sqlite3.connect = realConnect  # type: ignore[assignment]
         gc.collect()

@@ -3,15 +3,17 @@
 A table names its component with ``type``: a built-in (``"SensorSource"``,
 ``"ThresholdFilter"``, ``"CsvSink"``...) or a class of your own as ``"module:Class"``,
 which is imported with :mod:`importlib` (never ``eval``). Every other key is a keyword
-argument of the constructor. Nothing is opened here: constructing a component only
-checks its arguments; the engine opens and closes what it owns during the run.
+argument of the constructor. Every argument is checked *before* anything is constructed:
+against the constructor's signature, and for a built-in against its fields (the rules its
+``__init__`` applies, :mod:`.arguments`). Nothing is opened here; the engine opens and
+closes what it owns during the run.
 
 Trust: naming ``"module:Class"`` imports that module, which runs its code, as running
 a script would: run only pipeline files you trust. Built-in types import nothing. A
 user type must be a **class** whose instances have the role's method, checked on the
 class without calling anything (:mod:`.usertypes`). With ``construct=False`` (``run
---dry-run``) no user class is constructed at all: its arguments are checked against
-its signature only.
+--dry-run``) nothing is constructed at all, built-in or yours: a user class's arguments
+are checked against its signature only (its own ``__init__`` checks are not run).
 
 Problems are *collected* (in a :class:`Problems`), not raised, so that a file with five
 mistakes gets five messages in one go. Each names where it is (``stages[1].type``) and
@@ -31,7 +33,7 @@ Normalizer, ThresholdFilter, WindowAverage; or your own as 'module:Class')"]
 from __future__ import annotations
 
 import inspect
-import re
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +44,8 @@ from ..protocols import ROLES, Role
 from ..sinks import CsvSink, SqliteSink
 from ..sources import CsvSource, SensorSource, SqliteSource
 from ..stages import Normalizer, ThresholdFilter, WindowAverage
-from ..validators import didYouMean, shortRepr, validatedFields
+from ..validators import didYouMean, shortRepr
+from .arguments import checkFieldValues, checkSignature
 from .problems import Problems
 from .usertypes import importObject, namesUserClass, roleProblem
 
@@ -67,7 +70,7 @@ class Builtin:
     ``fromConfig`` maps a parameter to the ``[config]`` value used when it is not given.
     """
 
-    factory: Callable[..., Any]
+    factory: type
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     fromConfig: Mapping[str, str] = field(default_factory=dict)
@@ -107,15 +110,28 @@ class BuiltComponent:
 
 
 class Unconstructed:
-    """A user component that ``--dry-run`` checked but did not construct: how it reads."""
+    """A component ``--dry-run`` checked but did not construct (built-in or yours): how it reads.
 
-    def __init__(self, typeName: str, params: Mapping[str, Any]) -> None:
+    ``measuredAs`` is the name a real run would measure it under (``None``: not measured).
+    """
+
+    def __init__(self, typeName: str, params: Mapping[str, Any], cls: type) -> None:
         self.typeName = typeName
         self.params = dict(params)
+        self.cls = cls
+        self.measuredAs: str | None = None
+
+    def measuredByItsClass(self) -> bool:
+        """Whether the class's ``process`` is already ``@measuredStage`` (read, not called)."""
+        return hasattr(inspect.getattr_static(self.cls, "process", None), "lastMetrics")
 
     def __repr__(self) -> str:
-        arguments = ", ".join(f"{key}={shortRepr(value)}" for key, value in self.params.items())
+        arguments = ", ".join(f"{key}={_shown(value)}" for key, value in self.params.items())
         return f"{self.typeName}({arguments})  [checked, not constructed]"
+
+
+def _shown(value: object) -> str:
+    return repr(os.fspath(value)) if isinstance(value, Path) else shortRepr(value)
 
 
 @dataclass(frozen=True)
@@ -126,7 +142,7 @@ class BuildSettings:
     values as attributes) fills parameters a built-in takes from it; ``configFailed``:
     the ``[config]`` table has problems of its own, already reported, so a built-in that
     needs a value from it is checked but not constructed and no problem is listed twice;
-    ``construct=False`` (``--dry-run``): a user class is checked and not constructed.
+    ``construct=False`` (``--dry-run``): every component is checked and none constructed.
     """
 
     baseFolder: Path = Path(".")
@@ -161,8 +177,8 @@ def buildComponent(
     """Build the component ``table`` describes, or add its problems and return ``None``.
 
     ``where`` names the table in messages (``source``, ``stages[2]``); ``settings`` says
-    where paths start, what ``[config]`` gives, and whether to construct user classes
-    (without: the result holds an :class:`Unconstructed` in its place).
+    where paths start, what ``[config]`` gives, and whether to construct (without: the
+    result holds an :class:`Unconstructed` in its place, and no constructor has run).
     """
     request = _request(table, role, where, problems)
     if request is None:
@@ -171,14 +187,14 @@ def buildComponent(
     if checked is None:
         return None
     factory, params = checked
-    if request.builtin is None and not settings.construct:
-        unbuilt = Unconstructed(request.typeName, params)
-        return BuiltComponent(unbuilt, request.typeName, builtin=False)
+    builtin = request.builtin
+    outputs = [Path(params[name]) for name in builtin.outputs] if builtin else []
+    if not settings.construct:
+        unbuilt = Unconstructed(request.typeName, params, factory)
+        return BuiltComponent(unbuilt, request.typeName, builtin is not None, outputs)
     component = _construct(factory, params, request, problems)
     if component is None or not _takesRole(component, request, problems):
         return None
-    builtin = request.builtin
-    outputs = [Path(params[name]) for name in builtin.outputs] if builtin else []
     return BuiltComponent(component, request.typeName, builtin is not None, outputs)
 
 
@@ -201,27 +217,30 @@ def _request(
 
 def _checkedCall(
     request: _Request, settings: BuildSettings, problems: Problems
-) -> tuple[Callable[..., Any], dict[str, Any]] | None:
+) -> tuple[type, dict[str, Any]] | None:
     """The factory and the arguments to call it with; None when the table has any problem.
 
-    Every check runs, whatever the ones before found, so that all problems are listed.
+    Every check runs, whatever the ones before found, so that all problems are listed;
+    each returns its own verdict. Nothing is constructed: a built-in's values are checked
+    by its fields (:mod:`.arguments`), the very rules its constructor applies.
     """
-    found = Problems()
     builtin = request.builtin
     if builtin is not None:
-        params = _prepareBuiltin(builtin, request, settings, found)
-        factory: Callable[..., Any] | None = builtin.factory
+        params, pathsGood = _prepareBuiltin(builtin, request, settings, problems)
+        factory: type | None = builtin.factory
     else:
-        params, factory = request.params, _userClass(request, found)
-    complete = False
-    if factory is not None:
-        complete = _checkArguments(factory, params, request, settings, found)
-        if builtin is not None:  # our own validators: each value on its own, every problem listed
-            _checkValues(factory, params, request, found)
-    problems.extend(found)
-    if factory is None or not complete or found:
+        params, pathsGood, factory = request.params, True, _userClass(request, problems)
+    if factory is None:
         return None
-    return factory, params
+    fromConfig: Mapping[str, str] = builtin.fromConfig if builtin else {}
+    waiting = [name for name in fromConfig if name not in params] if settings.configFailed else []
+    signatureGood = checkSignature(
+        factory, params, request.where, problems,
+        typeName=request.typeName, fromConfig=fromConfig, waiting=waiting,
+    )  # fmt: skip
+    # Our own fields' rules only: a user class's code is never run to check it.
+    valuesGood = builtin is None or checkFieldValues(factory, params, request.where, problems)
+    return (factory, params) if pathsGood and signatureGood and valuesGood else None
 
 
 def _takesRole(component: object, request: _Request, problems: Problems) -> bool:
@@ -240,28 +259,29 @@ def _takesRole(component: object, request: _Request, problems: Problems) -> bool
 
 def _prepareBuiltin(
     builtin: Builtin, request: _Request, settings: BuildSettings, problems: Problems
-) -> dict[str, Any]:
-    """The table's arguments, with ``[config]``'s values added and paths resolved."""
+) -> tuple[dict[str, Any], bool]:
+    """The table's arguments, with ``[config]``'s values added and paths resolved; whether
+    every input exists and every output's folder does (a path's type is its field's rule)."""
     params = dict(request.params)
     config = settings.config
     for name, configName in builtin.fromConfig.items():
         if name not in params and config is not None and hasattr(config, configName):
             params[name] = getattr(config, configName)
+    good = True
     for name in (*builtin.inputs, *builtin.outputs):
         value = params.get(name)
-        if value is None:
-            continue  # reported as missing by the argument check
         if not isinstance(value, str) or not value:
-            problems.add(request.at(name), f"expected a path (a string), got {value!r}")
-            continue
+            continue  # missing, or not a path: the signature and the field report it
         path = params[name] = settings.baseFolder / value
         if name in builtin.inputs and not path.is_file():
             problems.add(request.at(name), f"no such file: {path}")
+            good = False
         elif name in builtin.outputs and not path.parent.is_dir():
             problems.add(
                 request.at(name), f"the folder {path.parent} does not exist (create it first)"
             )
-    return params
+            good = False
+    return params, good
 
 
 def _userClass(request: _Request, problems: Problems) -> type | None:
@@ -288,102 +308,18 @@ def _userClass(request: _Request, problems: Problems) -> type | None:
     return found
 
 
-def _checkArguments(
-    factory: Callable[..., Any],
-    params: Mapping[str, Any],
-    request: _Request,
-    settings: BuildSettings,
-    problems: Problems,
-) -> bool:
-    """Report unknown and missing keyword arguments; whether every required one is given.
-
-    A required argument a built-in takes from a broken ``[config]`` is not reported
-    again (``[config]``'s own problem is listed already), but the call is incomplete.
-    """
-    try:
-        parameters = list(inspect.signature(factory).parameters.values())
-    except (TypeError, ValueError):  # no signature to check against: let the call decide
-        return True
-    if any(p.kind is p.VAR_KEYWORD for p in parameters):
-        accepted = None
-    else:
-        accepted = [
-            p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-        ]
-    typeName = request.typeName
-    for name in params:
-        if accepted is not None and name not in accepted:
-            problems.add(
-                request.at(name),
-                f"{typeName} has no parameter {name!r}"
-                f"{didYouMean(name, accepted)} (it takes: {', '.join(accepted) or 'nothing'})",
-            )
-    fromConfig: Mapping[str, str] = request.builtin.fromConfig if request.builtin else {}
-    waiting = (
-        {name for name in fromConfig if name not in params} if settings.configFailed else set()
-    )
-    complete = True
-    for parameter in parameters:
-        required = parameter.default is parameter.empty and parameter.kind in (
-            parameter.POSITIONAL_OR_KEYWORD,
-            parameter.KEYWORD_ONLY,
-        )
-        if required and parameter.name in waiting:
-            complete = False  # [config] is broken; its problem is listed already
-        elif required and parameter.name not in params:
-            hint = (
-                f" (give it here, or {fromConfig[parameter.name]} in [config])"
-                if parameter.name in fromConfig
-                else ""
-            )
-            problems.add(
-                request.where, f"{typeName} needs {parameter.name!r}, which is missing{hint}"
-            )
-    return complete
-
-
-def _checkValues(
-    factory: Callable[..., Any], params: Mapping[str, Any], request: _Request, problems: Problems
-) -> None:
-    """Check each argument that is a validated field of a built-in on its own."""
-    fields = validatedFields(factory) if isinstance(factory, type) else {}
-    for name, value in params.items():
-        if name in fields:
-            try:
-                fields[name].validate(value)
-            except (TypeError, ValueError) as error:
-                problems.add(request.where, str(error))
-
-
 def _construct(
     factory: Callable[..., Any], params: Mapping[str, Any], request: _Request, problems: Problems
 ) -> Any:
-    """``factory(**params)``, its refusal listed. For a built-in, each refused optional
-    argument is set aside and the call repeated, so every bad value is listed."""
-    params = dict(params)
-    while True:
-        try:
-            return factory(**params)
-        except (TypeError, ValueError) as error:  # a bad value: the message says which
-            problems.add(request.where, str(error))
-            culprit = (
-                _namedOptional(factory, params, str(error)) if request.builtin is not None else None
-            )
-        except Exception as error:  # the constructor of a user's class failed otherwise
-            problems.add(request.where, f"constructing it failed: {describeError(error)}")
-            return None
-        if culprit is None:
-            return None
-        del params[culprit]  # the rest may still have problems of their own
+    """``factory(**params)``, after every check passed; a refusal is listed, never raised.
 
-
-def _namedOptional(
-    factory: Callable[..., Any], params: Mapping[str, Any], message: str
-) -> str | None:
-    """The optional argument a built-in's message names (``SensorSource.count must...``)."""
-    parameters = inspect.signature(factory).parameters
-    for name in params:
-        optional = name in parameters and parameters[name].default is not parameters[name].empty
-        if optional and re.search(rf"\.{re.escape(name)}\b", message):
-            return name
+    A built-in cannot refuse here (its checks are its fields, already run); a class of
+    your own may check more in its ``__init__``, or fail otherwise.
+    """
+    try:
+        return factory(**params)
+    except (TypeError, ValueError) as error:  # a bad value: the message says which
+        problems.add(request.where, str(error))
+    except Exception as error:  # the constructor of a user's class failed otherwise
+        problems.add(request.where, f"constructing it failed: {describeError(error)}")
     return None

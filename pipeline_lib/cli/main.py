@@ -102,13 +102,16 @@ Every other key of a table is passed to the class as a keyword argument. Paths a
 relative to the pipeline file's folder; absolute paths and ".." are allowed and mean
 what they say. Your own "module:Class" is imported from that folder, the current
 folder, or anything installed; it must be a class whose instances have the role's
-method (stream, process or consume). --dry-run checks it without constructing it.
+method (stream, process or consume). --dry-run constructs and runs nothing: it checks
+names, signatures, and the built-ins' values (by the same rules their constructors
+use); your own class's arguments are checked against its signature.
 
 trust: built-in types import nothing, but a file that names your own classes imports
 (runs) that module's code, as a script would: run only pipeline files you trust.
 
 exit status: 0 success, 1 the pipeline failed, 2 the file has problems (all listed),
-130 interrupted (Ctrl-C). A failed or interrupted run writes no output file.
+130 interrupted (Ctrl-C), 143 stopped (SIGTERM). A failed or interrupted run writes no
+output file.
 """
 
 
@@ -198,8 +201,9 @@ def buildParser(prog: str | None = None) -> argparse.ArgumentParser:
 
 def _addRunOptions(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--dry-run", action="store_true", help="check the file and print the plan; run nothing"
-    )
+        "--dry-run", action="store_true",
+        help="check the file and print the plan; construct and run nothing",
+    )  # fmt: skip
     parser.add_argument(
         "-q", "--quiet", action="store_true",
         help="no progress bar and no log, unless something goes wrong",

@@ -31,8 +31,8 @@ parameters from::
 
 :func:`loadPipelineFile` checks the *whole* file before anything runs and raises one
 :class:`PipelineFileError` listing every problem (a TOML syntax error, with its line,
-stops the reading). Nothing is opened while loading: constructing a component only
-checks its arguments.
+stops the reading). Every argument is checked before any component is constructed, and
+nothing is opened while loading.
 
 >>> plan = loadPipeline({"source": {"type": "SensorSource", "count": 10},
 ...                      "stages": [{"type": "WindowAverage", "windowSize": 2}],
@@ -118,7 +118,7 @@ class PipelinePlan:
         retried = f"  retried: {_describeRetry(self.retry)}" if self.retry else ""
         lines.append(f"  source:   {_inner(self.source)!r}{retried}")
         for number, (stage, name) in enumerate(zip(self.stages, self.stageNames, strict=True), 1):
-            measured = f"  measured as {name!r}" if isinstance(stage, MeasuredStage) else ""
+            measured = f"  measured as {name!r}" if _measured(stage) else ""
             lines.append(f"  stage {number}:  {_inner(stage)!r}{measured}")
         lines.append(f"  sink:     {self.sink!r}")
         return "\n".join(lines)
@@ -128,7 +128,7 @@ def loadPipelineFile(path: str | os.PathLike[str], *, construct: bool = True) ->
     """Read, check and build the pipeline in the TOML file ``path``.
 
     Raises :class:`PipelineFileError` with every problem found (and the path). With
-    ``construct=False`` (``--dry-run``), classes of your own are checked, not constructed.
+    ``construct=False`` (``--dry-run``), everything is checked and nothing constructed.
     """
     problems: list[str] = []
     document = readDocument(path, problems, parse=parseToml)
@@ -232,7 +232,9 @@ class _Builder:
             name, measure = options
             stage = built.component
             # Every stage is measured unless told not to, or already measured by its class.
-            if measure and not isMeasured(stage) and not _unbuilt(built):
+            if isinstance(stage, Unconstructed):  # --dry-run: the plan says what a run would do
+                stage.measuredAs = name if measure and not stage.measuredByItsClass() else None
+            elif measure and not isMeasured(stage):
                 stage = MeasuredStage(stage, name)
             stages.append(stage)
             names.append(name)
@@ -298,24 +300,36 @@ RETRY_OPTIONS = ("maxAttempts", "delaySeconds", "backoff", "maxDelaySeconds", "j
 
 
 def _checkRetry(options: Mapping[str, Any], problems: list[str]) -> bool:
-    """Check each retry option on its own (so every bad one is listed); True if all are good."""
-    before = len(problems)
-    for key, value in options.items():
-        if key not in RETRY_OPTIONS:
-            problems.append(
-                f"source.retry.{key}: unknown option{didYouMean(key, RETRY_OPTIONS)} "
-                f"(retry takes: {', '.join(RETRY_OPTIONS)})"
-            )
-            continue
-        try:
-            validatePolicy("source.retry", {key: value})
-        except (TypeError, ValueError) as error:
-            problems.append(str(error))
-    return len(problems) == before
+    """Check each retry option on its own (so every bad one is listed); True if all are good.
+
+    Each check returns its own verdict: success is never guessed from whether the list
+    of problems grew (a check that fails without a message would pass unnoticed).
+    """
+    verdicts = [_retryOptionIsGood(key, value, problems) for key, value in options.items()]
+    return all(verdicts)
+
+
+def _retryOptionIsGood(key: str, value: object, problems: list[str]) -> bool:
+    if key not in RETRY_OPTIONS:
+        problems.append(
+            f"source.retry.{key}: unknown option{didYouMean(key, RETRY_OPTIONS)} "
+            f"(retry takes: {', '.join(RETRY_OPTIONS)})"
+        )
+        return False
+    try:
+        validatePolicy("source.retry", {key: value})
+    except (TypeError, ValueError) as error:
+        problems.append(str(error) or f"source.retry.{key}: refused {shortRepr(value)}")
+        return False
+    return True
 
 
 def _describeRetry(options: Mapping[str, Any]) -> str:
     return ", ".join(f"{key}={value!r}" for key, value in options.items()) or "defaults"
+
+
+def _measured(stage: Any) -> bool:
+    return isinstance(stage, MeasuredStage) or getattr(stage, "measuredAs", None) is not None
 
 
 def _unbuilt(built: BuiltComponent) -> bool:

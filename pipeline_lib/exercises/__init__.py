@@ -7,7 +7,8 @@ One module per notebook, on a small verdict framework:
 - :mod:`.scratch`: what the checks share (quiet logs, a scratch database and pool);
 - ``nb00_start_here`` ... ``nb08_extensions``: the checks of each notebook, named as the
   notebook is; :mod:`.quiz`: notebook 07's quiz (its questions in ``quiz1_lifecycle``,
-  ``quiz2_configuration``, ``quiz3_observability``, their type in :mod:`.quizformat`).
+  ``quiz2_configuration``, ``quiz3_observability``, their type in :mod:`.quizformat`);
+  :mod:`.asyncrig`: the traced async pipeline and private event loop of check 08.3.
 
 Notebooks import every check from here: ``from pipeline_lib.exercises import checkSafeRunner``.
 """
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 from .nb00_start_here import checkCountingSink, checkSpikeFilter
 from .nb01_the_leak_problem import checkLeakFixed, checkSafeRunner
-from .nb02_context_managers import checkPooledConnection, checkSlideContextFixed
+from .nb02_context_managers import checkConnectionLoan, checkSlideContextFixed
+from .nb02_context_managers import checkPooledConnection as checkPooledConnection
 from .nb03_descriptors import BROKEN_TOML, checkFixedToml, checkOneOf, checkWindowRule
 from .nb04_measuring_stages import TIMELINE_COSTS_MS, checkBottleneck, checkTimelinePrediction
 from .nb05_retry import HUB_ERRORS, checkResumableSource, checkRetryBudget, checkRetryOn
@@ -32,12 +34,12 @@ __all__ = [
     "Verdict",
     "checkAsyncRunner",
     "checkBottleneck",
+    "checkConnectionLoan",
     "checkCountingSink",
     "checkDefaultedField",
     "checkFixedToml",
     "checkLeakFixed",
     "checkOneOf",
-    "checkPooledConnection",
     "checkResumableSource",
     "checkRetryBudget",
     "checkRetryOn",

@@ -11,6 +11,7 @@ recognises their mistake, or ``""``.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -80,11 +81,30 @@ def _oneFailingRun(
                 f"run {attempt} (stage 2 failing with {label}) raised {describeError(error)} "
                 "instead of the stage's own error: let the original reach the caller unchanged"
             )
+        if not _raisedWhereItFailed(error):
+            return (
+                f"run {attempt}'s error reached the caller without the frames it passed "
+                "through: its traceback was cut in your code. That frees the suspended "
+                "generators only while nothing else refers to them, and whoever debugs the "
+                "failure can no longer see where it happened"
+            )
         return _closingProblem(closed, attempt, label, pool)
     return (
         f"run {attempt} raised nothing, though stage 2 failed with {label}: "
         "the error was swallowed, so the caller believes the run succeeded"
     )
+
+
+def _raisedWhereItFailed(error: BaseException) -> bool:
+    """Whether the traceback still reaches where ``error`` was raised: the library's stage.
+
+    A runner that sets ``error.__traceback__ = None`` (or ``with_traceback(None)``) before
+    re-raising leaves a traceback whose innermost frame is its own, or (a bare ``raise``
+    adds no entry for the frame that re-raises) the check's that called it.
+    """
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+    module = str(frames[-1].f_globals.get("__name__", "")) if frames else ""
+    return module.startswith("pipeline_lib.") and not module.startswith("pipeline_lib.exercises")
 
 
 def _closingProblem(closed: list[str], attempt: int, label: str, pool: ConnectionPool) -> str:

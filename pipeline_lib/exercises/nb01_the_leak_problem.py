@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ..resources import ConnectionPool, PoolExhausted
+from ..resources import ConnectionPool, PooledConnection, PoolExhausted
 from ..sinks import ListSink
 from ..sources import SqliteSource
 from ..stages import ThresholdFilter
@@ -43,9 +45,53 @@ def checkLeakFixed(pool: ConnectionPool) -> Verdict:
         f"{describeHeld(pool)}, held by: {', '.join(pool.holders)}; gc.collect() frees only "
         "what nothing refers to",
     )
+    stranded = _strandedLoans(pool)
+    released = sum(loan.released for loan in stranded)
+    require(
+        not released,
+        f"the pool counts every connection as back, yet the {released} source generators that "
+        "borrowed them are still suspended inside their `with` blocks: the connections were "
+        "taken back behind their backs (through the pool's private `_holders`, say). When "
+        "those generators are finally closed, each gives back its connection a second time "
+        "and fails (ValueError: release() of a connection already released)",
+        hint=_PRIVATE_HINT,
+    )
+    require(
+        not stranded,
+        f"the pool counts no connection in use, yet {len(stranded)} are still lent to "
+        f"suspended generators: its private bookkeeping (`_holders`) was edited, so those "
+        "connections stay open, lent to no one the pool knows of",
+        hint=_PRIVATE_HINT,
+    )
     with pool.connection(holder="checkLeakFixed") as conn:
         conn.execute("SELECT 1").fetchone()
     return correct(f"all {pool.size} connections are available again and the pool still works")
+
+
+_PRIVATE_HINT = (
+    "use the pool through its public side only (acquire, release, inUse, holders): an "
+    "attribute with a leading underscore is its private bookkeeping, and editing it hides "
+    "the leak instead of ending it. The leak ends when the suspended generators finish"
+)
+
+
+def _strandedLoans(pool: ConnectionPool) -> list[PooledConnection]:
+    """The connections of ``pool`` that suspended generators still hold, each once.
+
+    A generator suspended inside ``with pool.connection() as conn:`` keeps ``conn`` among
+    its local variables until it finishes. If ``pool.inUse`` says 0 while such generators
+    exist, the connections were taken back without them: the leak was hidden, not fixed.
+    """
+    held: dict[int, PooledConnection] = {}
+    for candidate in gc.get_objects():
+        if not inspect.isgenerator(candidate) or candidate.gi_frame is None:
+            continue
+        if inspect.getgeneratorstate(candidate) != inspect.GEN_SUSPENDED:
+            continue
+        for value in candidate.gi_frame.f_locals.values():
+            if isinstance(value, PooledConnection) and value._pool is pool:
+                held[id(value)] = value
+    return list(held.values())
 
 
 @exerciseCheck(

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import fields, replace
 from typing import Any
 
+from ..cleanup import describeError
 from ..faults import Fault, failSource
 from ..lifecycle import PipelineContext
 from ..resources import ConnectionPool
@@ -100,7 +101,16 @@ def _checkResumable(sourceClass: Any, pool: _RowCountingPool) -> Verdict:
         "start and skip",
         hint="the engine calls stream(resumeAfter=k): give stream that keyword, default 0",
     )
+    served = pool.served
     full = _streamed(sourceClass, pool, None)
+    require(
+        pool.served > served or not full,
+        f"stream() gave {len(full)} readings without borrowing a connection from the pool it "
+        "was given: a connection of its own is not the hub's, and the check cannot see which "
+        "rows it reads",
+        hint="read through the pool the source is given (self.pool.connection(...)), as the "
+        "starter did",
+    )
     require(
         pool.inUse == 0,
         f"after stream() ended, {describeHeld(pool)}",
@@ -112,6 +122,7 @@ def _checkResumable(sourceClass: Any, pool: _RowCountingPool) -> Verdict:
         f"stream() gave {len(full)} readings, expected the table's {len(table)} in rowid order",
         hint="stream() with no keyword must still give every reading, in order",
     )
+    _requireReleasedWhenClosedEarly(sourceClass, pool)
     for k in (0, 73, 1, len(table) - 1, len(table), len(table) + 5):
         resumed = _streamed(sourceClass, pool, k)
         expected = table[k:]
@@ -143,6 +154,23 @@ def _checkResumable(sourceClass: Any, pool: _RowCountingPool) -> Verdict:
     return correct(
         f"stream(resumeAfter=k) skips k rows in the query for every k tried, and under 3 "
         f"faults (records 40, 40, 150) all {len(table)} readings arrive exactly once"
+    )
+
+
+def _requireReleasedWhenClosedEarly(sourceClass: Any, pool: _RowCountingPool) -> None:
+    """A retry closes the failed attempt's stream mid-way: its connection must come back."""
+    early = iter(sourceClass(pool).stream(resumeAfter=0))
+    for _ in range(3):
+        next(early, None)
+    close = getattr(early, "close", None)
+    if callable(close):
+        close()
+    require(
+        pool.inUse == 0,
+        f"after a stream closed after 3 readings (as a retry closes a failed attempt), "
+        f"{describeHeld(pool)}",
+        hint="the connection must go back however the stream ends, closed early included: "
+        "acquire it in a with block (self.pool.connection(...)), as the starter did",
     )
 
 
@@ -209,10 +237,39 @@ def checkRetryOn(retryOn: Any) -> Verdict:
         hint="judge an error by its kind and its message, not by which object it is: the hub "
         "raises a new exception each time",
     )
+    _requireJudgedByKind(policy)
     return correct(
         "the 4 transient errors are retried (the locked database too), the 4 permanent ones "
-        "raised at once; a real retried stream survives the lock, each record once"
+        "raised at once, and errors of the same kinds beyond the log are judged alike; a real "
+        "retried stream survives the lock, each record once"
     )
+
+
+#: Errors of the same kinds as HUB_ERRORS' but not in its log: (error, transient?).
+_OTHER_ERRORS: tuple[tuple[Exception, bool], ...] = (
+    (ConnectionResetError("the hub reset the link"), True),
+    (TimeoutError(), True),
+    (BrokenPipeError(32, "Broken pipe while the hub restarted"), True),
+    (FileNotFoundError(2, "No such file or directory", "/data/hub/archive.sqlite"), False),
+    (PermissionError(13, "Permission denied", "/data/hub/archive.sqlite"), False),
+    (sqlite3.OperationalError("no such table: archive"), False),
+    (ValueError("malformed reading: value='--'"), False),
+)
+
+
+def _requireJudgedByKind(policy: RetryPolicy) -> None:
+    """The rule holds beyond the eight logged lines: a hard-coded list of messages does not."""
+    for error, transient in _OTHER_ERRORS:
+        retried = policy.isTransient(error)
+        require(
+            retried == transient,
+            f"{type(error).__name__}({str(error)!r}), not in the hub's log, is "
+            f"{'retried' if retried else 'not retried'}, though the logged "
+            f"{type(error).__name__} is {'not ' if retried else ''}retried: your rule "
+            "recognises the lines of one log, not kinds of error",
+            hint="judge an error by its kind, and by what its message says only where one "
+            "kind covers both a transient and a permanent error",
+        )
 
 
 def _flakyNumbers(error: Exception, atRecord: int = 5) -> Callable[..., Iterator[int]]:
@@ -257,13 +314,20 @@ def _recordsDelivered(retryOn: Any, error: Exception) -> list[int]:
 
 @exerciseCheck(hint="the waits must grow, stay bounded, and vary from job to job")
 def checkRetryBudget(policy: Any) -> Verdict:
-    """Exercise 05.3: a policy that rides out a 20 s outage, within a 60 s budget."""
+    """Exercise 05.3: a policy that rides out a 20 s outage, within a 60 s budget.
+
+    Judged on what ``retryOnFailure`` will do with the policy's fields, not on what the
+    object's own ``delays()`` says: the engine computes every wait from the fields.
+    """
     require(
         isinstance(policy, RetryPolicy),
         f"expected a pipeline_lib.RetryPolicy, got {type(policy).__name__}",
         hint="build one with RetryPolicy(...), as in the starter",
     )
-    nominal = replace(policy, jitter=0.0).delays()  # jitter only shortens a wait
+    options = {f.name: getattr(policy, f.name) for f in fields(RetryPolicy)}
+    engines = RetryPolicy(**options)  # what retryOnFailure(**options) builds and follows
+    nominal = replace(engines, jitter=0.0).delays()  # jitter only shortens a wait
+    _requireOwnSchedule(policy, nominal)
     shortest = [(1.0 - policy.jitter) * wait for wait in nominal]
     require(
         nominal,
@@ -290,14 +354,67 @@ def checkRetryBudget(policy: Any) -> Verdict:
         f"at their shortest (jitter drawing low) the waits total {sum(shortest):.1f} s: a 20 s "
         "outage outlasts every attempt",
         hint="equal waits add up slowly: let each wait grow from the last"
-        if policy.backoff <= 1.0
+        if nominal[-1] <= nominal[0]
         else "at its lowest, jitter shortens every wait: more attempts, or less jitter",
     )
     require(
+        nominal[-1] > nominal[0],
+        f"every wait is {nominal[0]:g} s: {len(nominal)} retries, {nominal[0]:g} s apart, from "
+        "each of 200 jobs keep knocking on a hub that is busy updating",
+        hint="a struggling hub needs more room after each failure: let each wait grow from "
+        "the last",
+    )
+    require(
         policy.jitter >= 0.1,
-        f"jitter is {policy.jitter}: the 200 hubs retry in lockstep",
+        f"jitter is {policy.jitter}: the 200 jobs retry in lockstep",
         hint="200 jobs that failed together retry together unless each draws its own waits",
     )
+    require(
+        policy.seed is None,
+        f"seed={policy.seed} fixes the jitter's draws: all 200 jobs would wait exactly the same "
+        "times and retry in lockstep, the thundering herd that jitter exists to prevent",
+        hint="jitter spreads the jobs out only if each job draws its own waits; a seed makes "
+        "a schedule repeatable, for a test or a plot, not for the jobs themselves",
+    )
+    healedByNoWait = [
+        error for error, transient in _OTHER_ERRORS if not transient and policy.isTransient(error)
+    ]
+    require(
+        not healedByNoWait,
+        f"the policy also retries {_described(healedByNoWait)}, which no wait heals: the job "
+        "would spend its budget on them",
+        hint="keep retrying only what a wait may heal, as in exercise 2",
+    )
+    _requireRidesOutTheUpdate(options)
+    return correct(
+        f"waits of {nominal[0]:g} to {max(nominal):g} s, {sum(shortest):.1f} to "
+        f"{sum(nominal):.1f} s in total, each job drawing its own: a 20 s outage is ridden "
+        "out, and the job gives up within its budget"
+    )
+
+
+def _requireOwnSchedule(policy: RetryPolicy, nominal: tuple[float, ...]) -> None:
+    """A subclass whose ``delays()`` lists waits of its own: the engine never calls it."""
+    listed = replace(policy, jitter=0.0).delays()
+    require(
+        listed == nominal,
+        f"your policy's delays() lists {_seconds(listed)}, but a retried stream waits what its "
+        f"fields give, {_seconds(nominal)}: hard-coded waits are not what the engine sleeps",
+        hint="retryOnFailure computes every wait from the policy's fields (the first wait, "
+        "how it grows, its ceiling): choose those",
+    )
+
+
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
+
+
+def _seconds(waits: tuple[float, ...]) -> str:
+    return "(" + ", ".join(f"{wait:g}" for wait in waits) + ") s"
+
+
+def _requireRidesOutTheUpdate(options: dict[str, Any]) -> None:
+    """Run a stream through a 20 s firmware update under the policy, on a fake clock."""
     clock = FakeClock()
 
     def stream(resumeAfter: int = 0) -> Iterator[int]:
@@ -306,13 +423,15 @@ def checkRetryBudget(policy: Any) -> Verdict:
                 raise TimeoutError(f"the hub is updating its firmware (t={clock.now:.1f} s)")
             yield number
 
-    options = {f.name: getattr(policy, f.name) for f in fields(RetryPolicy)}
     retried = retryOnFailure(**options, sleep=clock.sleep)(stream)
     with quietLogging():
-        records = list(retried())
+        try:
+            records = list(retried())
+        except Exception as error:
+            raise NotYet(
+                f"a stream under your policy gave up at t={clock.now:g} s with "
+                f"{describeError(error)}, after {_attempts(retried.retryStats.attempts)}",
+                hint="the policy must still retry what the hub raises while it updates: a "
+                "timeout (check its retryOn)",
+            ) from None
     require(records == list(range(10)), f"the stream delivered {records}")
-    return correct(
-        f"waits of {nominal[0]:g} to {max(nominal):g} s, {sum(shortest):.1f} to "
-        f"{sum(nominal):.1f} s in total: a 20 s outage is ridden out, and the job gives "
-        "up within its budget"
-    )

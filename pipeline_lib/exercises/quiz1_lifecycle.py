@@ -48,11 +48,13 @@ except ValueError:
             False,
             "__exit__ runs when the exception leaves the with block, before any handler outside.",
         ),
+        revisit=[("02", "The protocol (slide 3)")],
     ),
     multipleChoice(
         "lifecycle",
         "predict the output",
-        "A stage fails at record 3 and the caller keeps the exception. What is printed?",
+        "The loop that reads a source fails at record 3, and the exception is kept. What is "
+        "printed?",
         """
 def source(log):
     try:
@@ -79,14 +81,16 @@ print(log)
         (
             "[]",
             True,
-            "The generator is still suspended at its yield: the variable stream (and the held "
-            "traceback) refer to it, so its finally has not run. Only close() runs it now.",
+            "The generator is still suspended at its yield: the variable stream (and, through "
+            "the frame it passed, the held traceback) refers to it, so its finally has not run. "
+            "close() would run it now, and so would dropping every reference to it.",
         ),
         (
             "OSError: disk full is printed as a traceback",
             False,
             "The except clause catches the OSError; the program goes on to print(log).",
         ),
+        revisit=[("01", "Why: suspended generators")],
     ),
     multipleChoice(
         "lifecycle",
@@ -103,7 +107,8 @@ class PipelineContext:
         if excType is not None:
             print(f"FAILED after {elapsed:.3f}s: {excVal}")
         else:
-            print(f"Completed: {self._recordCount} records in {elapsed:.3f}s")
+            print(f"Completed: {self._recordCount} records "
+                  f"in {elapsed:.3f}s")
         return False
 """,
         (
@@ -122,6 +127,7 @@ class PipelineContext:
             False,
             "__exit__ is called however the block exits, with (None, None, None) on success.",
         ),
+        revisit=[("02", "Slide 3's `PipelineContext`, in this notebook")],
     ),
     multipleChoice(
         "lifecycle",
@@ -149,8 +155,10 @@ class PipelineContext:
         (
             "Catch Exception inside each stage",
             False,
-            "That hides the error instead of releasing anything; the upstream generators are "
-            "still suspended.",
+            "A stage that catches its own failure hides it: the run completes, and there is "
+            "nothing to report. And no stage catches a failure elsewhere (in the sink, say): "
+            "that still leaves the source suspended, holding its connection.",
         ),
+        revisit=[("01", "Why: suspended generators"), ("02", "The engine's `PipelineContext`")],
     ),
 )

@@ -10,7 +10,8 @@ QUESTIONS: tuple[Question, ...] = (
     multipleChoice(
         "configuration",
         "predict the output",
-        "Slide 6's descriptor; the field was never assigned. What is printed?",
+        "Slide 6's descriptor (its __set__ left out: it plays no part here); the field was "
+        "never assigned. What is printed?",
         """
 class PositiveFloat:
     def __set_name__(self, owner, name):
@@ -42,6 +43,7 @@ print(Config().rate, type(Config.rate).__name__)
             False,
             "Config.rate is class access (obj is None), which returns the descriptor.",
         ),
+        revisit=[("03", "The descriptor protocol, one method at a time (slide 6)")],
     ),
     multipleChoice(
         "configuration",
@@ -71,6 +73,7 @@ print(c.x)
             "data descriptor so that every assignment reaches its __set__.",
         ),
         ("AttributeError", False, "The attribute exists twice; the question is which one wins."),
+        revisit=[("03", "The descriptor protocol, one method at a time (slide 6)")],
     ),
     multipleChoice(
         "configuration",
@@ -86,7 +89,7 @@ class PositiveFloat:
 
     def __set__(self, obj, value):
         if value <= 0:
-            raise ValueError(f"{self.name} must be > 0, got {value}")
+            raise ValueError(f"{self.name} must be > 0")
         setattr(obj, self.name, value)
 
 class Config:
@@ -109,6 +112,7 @@ config = Config()
             False,
             "The check is right; the store is the problem.",
         ),
+        revisit=[("03", "The descriptor protocol, one method at a time (slide 6)")],
     ),
     multipleChoice(
         "configuration",
@@ -132,5 +136,6 @@ config = Config()
             False,
             "That is slide 5's distant crash: far from the cause, three stages downstream.",
         ),
+        revisit=[("03", "The engine's version")],
     ),
 )

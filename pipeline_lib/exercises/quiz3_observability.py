@@ -16,7 +16,9 @@ QUESTIONS: tuple[Question, ...] = (
 for record in processMethod(self, inputStream):
     recStart = time.perf_counter()
     yield record
-    metrics.latenciesMs.append((time.perf_counter() - recStart) * 1000)
+    metrics.latenciesMs.append(
+        (time.perf_counter() - recStart) * 1000
+    )
 """,
         (
             "The stage's own time per record",
@@ -34,6 +36,7 @@ for record in processMethod(self, inputStream):
             False,
             "A whole downstream step happens between them.",
         ),
+        revisit=[("04", "The slide blames the wrong stage")],
     ),
     multipleChoice(
         "observability",
@@ -44,7 +47,8 @@ for record in processMethod(self, inputStream):
 attempts = []
 
 class Flaky:
-    @retryOnFailure(maxAttempts=3, delaySeconds=0)   # slide 10's version
+    # slide 10's version of the decorator
+    @retryOnFailure(maxAttempts=3, delaySeconds=0)
     def stream(self):
         attempts.append(1)
         for i in range(5):
@@ -70,6 +74,7 @@ print(list(Flaky().stream()))
             False,
             "ConnectionResetError is an OSError, which slide 10 retries.",
         ),
+        revisit=[("05", "Slide 10's decorator")],
     ),
     multipleChoice(
         "observability",
@@ -97,6 +102,7 @@ print(list(Flaky().stream()))
             False,
             "Permanent until someone changes the permissions; retrying only delays the error.",
         ),
+        revisit=[("05", "Transient or permanent?")],
     ),
     multipleChoice(
         "observability",
@@ -114,7 +120,8 @@ class Normalizer:
         \"\"\"Scale readings to [0, 1].\"\"\"
         yield from inputStream
 
-print(Normalizer.process.__name__, Normalizer.process.__doc__)
+method = Normalizer.process
+print(method.__name__, method.__doc__)
 """,
         (
             "process Scale readings to [0, 1].",
@@ -132,6 +139,7 @@ print(Normalizer.process.__name__, Normalizer.process.__doc__)
             False,
             "wrapper is a generator function too (it contains yield from): that is fine.",
         ),
+        revisit=[("04", "The slide's decorator (slide 9)")],
     ),
     multipleChoice(
         "observability",
@@ -150,5 +158,7 @@ print(Normalizer.process.__name__, Normalizer.process.__doc__)
             "Each client waits a slightly different time, so the retries spread out.",
         ),
         ("A longer constant delay", False, "The waves come later, but still all at once."),
+        revisit=[("05", "Backoff and jitter")],
+        deeper=True,
     ),
 )

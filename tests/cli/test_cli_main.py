@@ -150,7 +150,10 @@ def test_quiet_prints_the_report_and_nothing_else(examples: Path) -> None:
 def test_dry_run_prints_the_plan_and_runs_nothing(examples: Path) -> None:
     result = _cli("run", "--dry-run", str(examples / "sensors_to_csv.toml"))
     assert result.returncode == 0, result.stderr
-    assert "ThresholdFilter(20.0, 80.0)" in result.stdout
+    assert "ThresholdFilter(filterMin=20.0, filterMax=80.0)  [checked, not constructed]" in (
+        result.stdout
+    )
+    assert "measured as 'Smoothing'" in result.stdout
     assert "Nothing was run" in result.stdout
     assert _leftovers(examples / "output") == [".gitignore"]
 

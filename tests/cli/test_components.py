@@ -56,7 +56,7 @@ def test_config_values_fill_only_missing_parameters() -> None:
 
 def test_a_path_must_be_a_string() -> None:
     _, problems = _build({"type": "CsvSource", "path": 3})
-    assert problems == ["source.path: expected a path (a string), got 3"]
+    assert problems == ["source: CsvSource.path must be a file path, got 3"]  # the field's rule
 
 
 def test_an_object_without_the_roles_method_is_refused() -> None:

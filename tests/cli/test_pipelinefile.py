@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline_lib import CsvSink, Normalizer, SensorSource, ThresholdFilter, WindowAverage
 from pipeline_lib.cli.pipelinefile import PipelineFileError, loadPipeline, loadPipelineFile
@@ -380,3 +382,52 @@ def test_a_file_error_is_a_config_error() -> None:
     from pipeline_lib import ConfigError
 
     assert issubclass(PipelineFileError, ConfigError)
+
+
+RETRY_VALUES = {
+    "maxAttempts": [1, 3, 0, "3", True],
+    "delaySeconds": [0, 0.5, -1.0, "soon", float("nan")],
+    "jitter": [0.0, 0.5, 2.0],
+    "attempts": [3],
+    "seed": [1, None],
+}
+
+
+@given(
+    st.dictionaries(st.sampled_from(sorted(RETRY_VALUES)), st.integers(0, 4), min_size=1).map(
+        lambda picks: {
+            key: RETRY_VALUES[key][index % len(RETRY_VALUES[key])] for key, index in picks.items()
+        }
+    )
+)
+def test_the_retry_check_returns_its_own_verdict_one_problem_per_bad_option(
+    options: dict[str, Any],
+) -> None:
+    from pipeline_lib.cli.pipelinefile import RETRY_OPTIONS, _checkRetry
+    from pipeline_lib.retrypolicy import validatePolicy
+
+    def good(key: str, value: Any) -> bool:
+        try:
+            validatePolicy("x", {key: value})
+        except (TypeError, ValueError):
+            return False
+        return key in RETRY_OPTIONS
+
+    problems = ["an earlier problem elsewhere in the file"]
+    bad = [key for key, value in options.items() if not good(key, value)]
+    assert _checkRetry(options, problems) is (not bad)
+    assert len(problems) == 1 + len(bad)
+
+
+def test_a_retry_check_that_fails_without_a_message_still_fails_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipeline_lib.cli import pipelinefile
+
+    def silent(owner: str, options: Any) -> None:
+        raise ValueError()  # refuses, but says nothing
+
+    monkeypatch.setattr(pipelinefile, "validatePolicy", silent)
+    problems: list[str] = []
+    assert pipelinefile._checkRetry({"maxAttempts": 3}, problems) is False
+    assert problems == ["source.retry.maxAttempts: refused 3"]

@@ -94,6 +94,73 @@ def test_01_1_rejects_a_fresh_pool_in_place_of_the_drained_one(database: Path) -
     assert not verdict and "it is a new pool" in verdict.message
 
 
+def suspendedSources(experiment: LeakHistory) -> list[Any]:
+    """The source generators the kept tracebacks still hold (suspended, each holding a loan)."""
+    found = []
+    for error in experiment.heldErrors:
+        for frame, _ in traceback.walk_tb(error.__traceback__):
+            found += [
+                value
+                for value in frame.f_locals.values()
+                if inspect.isgenerator(value)
+                and inspect.getgeneratorstate(value) == "GEN_SUSPENDED"
+                and value not in found
+            ]
+    return found
+
+
+def closeLoudly(experiment: LeakHistory) -> list[str]:
+    """Close what a private-state answer left suspended; the errors their cleanup raises."""
+    raised = []
+    for generator in suspendedSources(experiment):
+        try:
+            generator.close()
+        except ValueError as error:  # release() of a connection already released
+            raised.append(str(error))
+    experiment.heldErrors.clear()
+    return raised
+
+
+def test_01_1_rejects_releasing_through_the_private_holders(leaked: Any) -> None:
+    pool, experiment = leaked
+    for conn, _ in list(pool._holders.values()):
+        pool.release(conn)
+    assert pool.inUse == 0  # the pool is fooled ...
+    verdict = checkLeakFixed(pool)
+    assert not verdict
+    assert "yet the 3 source generators that borrowed them are still suspended" in verdict.message
+    assert "private `_holders`" in verdict.message
+    assert "public side only" in verdict.hint and "hides the leak" in verdict.hint
+    # ... and the message's forecast is true: closing them later fails, once each.
+    assert (
+        closeLoudly(experiment)
+        == ["ConnectionPool(x.sqlite, size=3, inUse=0): release() of a connection already released"]
+        * 3
+    )
+
+
+def test_01_1_rejects_clearing_the_private_holders(leaked: Any) -> None:
+    pool, experiment = leaked
+    lent = dict(pool._holders)
+    pool._holders.clear()
+    verdict = checkLeakFixed(pool)
+    assert not verdict
+    assert "yet 3 are still lent to suspended generators" in verdict.message
+    assert "public side only" in verdict.hint
+    pool._holders.update(lent)  # restore the bookkeeping, so the connections are closed
+    assert closeLoudly(experiment) == []
+
+
+def test_01_1_rejects_releasing_connections_fished_out_of_the_frames(leaked: Any) -> None:
+    """The public release(), but on a loan that is not yours: the same mistake, named."""
+    pool, experiment = leaked
+    for source in suspendedSources(experiment):
+        pool.release(source.gi_frame.f_locals["conn"])
+    verdict = checkLeakFixed(pool)
+    assert not verdict and "taken back behind their backs" in verdict.message
+    assert len(closeLoudly(experiment)) == 3
+
+
 def test_01_1_reports_a_wrong_argument_as_such() -> None:
     verdict = checkLeakFixed("exercisePool")
     assert not verdict and "expected the exercise's ConnectionPool" in verdict.message
@@ -187,6 +254,31 @@ def wrappingRunner(source: Any, stages: list[Any], sink: Any) -> Any:
         raise RuntimeError("the pipeline failed") from error
 
 
+def tracebackDroppingRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    """Notebook 01 showed that dropping the traceback frees the chain: so drop it, re-raise."""
+    stream = source.stream()
+    for stage in stages:
+        stream = stage.process(stream)
+    try:
+        return sink.consume(stream)
+    except BaseException as error:
+        error.__traceback__ = None
+        raise
+
+
+def withTracebackNoneRunner(source: Any, stages: list[Any], sink: Any) -> Any:
+    """The same mistake, written with with_traceback(None), and a close on success."""
+    stream = source.stream()
+    for stage in stages:
+        stream = stage.process(stream)
+    try:
+        result = sink.consume(stream)
+    except BaseException as error:
+        raise error.with_traceback(None)  # noqa: B904 - the mistake under test
+    stream.close()
+    return result
+
+
 def hardCodedRunner(source: Any, stages: list[Any], sink: Any) -> Any:
     solutionRunner(source, stages, sink)
     return 444  # the number notebook 01 printed
@@ -208,6 +300,8 @@ def test_01_2_accepts_right_runners_written_differently(runner: Any) -> None:
         (swallowingRunner, "the error was swallowed"),
         (wrappingRunner, "raised RuntimeError: the pipeline failed instead of the stage's own"),
         (hardCodedRunner, "a successful run returned 444, but the sink received"),
+        (tracebackDroppingRunner, "its traceback was cut in your code"),
+        (withTracebackNoneRunner, "its traceback was cut in your code"),
     ],
 )
 def test_01_2_rejects_each_typical_mistake_naming_it(runner: Any, named: str) -> None:

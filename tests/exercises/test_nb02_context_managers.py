@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import ast
 import gc
 import logging
 import sqlite3
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
+import pipeline_lib
+import pipeline_lib.exercises as exercises
 from pipeline_lib import ConnectionPool, PipelineContext
-from pipeline_lib.exercises import checkPooledConnection, checkSafeRunner, checkSlideContextFixed
+from pipeline_lib.exercises import checkConnectionLoan, checkSafeRunner, checkSlideContextFixed
 from pipeline_lib.naive import runWithoutCleanup
 
-# -- 02.1: a pooled connection as a context manager -----------------------------------
+# -- 02.1: a connection loan as a context manager -------------------------------------
 
 
-class PooledConnection:
+class ConnectionLoan:
     def __init__(self, pool: ConnectionPool) -> None:
         self.pool = pool
 
@@ -32,7 +37,7 @@ class PooledConnection:
 
 
 @contextmanager
-def pooledConnection(pool: ConnectionPool) -> Any:
+def connectionLoan(pool: ConnectionPool) -> Any:
     conn = pool.acquire(holder="generator form")
     try:
         yield conn
@@ -53,18 +58,18 @@ class DelegatingConnection:
         self.manager.__exit__(*exc)
 
 
-class SwallowingConnection(PooledConnection):
+class SwallowingConnection(ConnectionLoan):
     def __exit__(self, *exc: object) -> bool:
         super().__exit__(*exc)
         return True
 
 
-class ForgetfulConnection(PooledConnection):
+class ForgetfulConnection(ConnectionLoan):
     def __exit__(self, *exc: object) -> bool:
         return False
 
 
-class OnlyOnErrorConnection(PooledConnection):
+class OnlyOnErrorConnection(ConnectionLoan):
     def __exit__(self, excType: object, *rest: object) -> bool:
         if excType is not None:
             self.pool.release(self.conn)
@@ -86,10 +91,29 @@ class EagerConnection:
         return False
 
 
-class SelfReturningConnection(PooledConnection):
+class SelfReturningConnection(ConnectionLoan):
     def __enter__(self) -> Any:
         super().__enter__()
         return self
+
+
+class ClosingConnection(ConnectionLoan):
+    """Closes the borrowed connection instead of giving it back to the pool."""
+
+    def __exit__(self, *exc: object) -> bool:
+        self.conn.close()
+        return False
+
+
+class WithInsideEnter(ConnectionLoan):
+    """Borrows with the pool's own manager inside __enter__: given back as __enter__ returns."""
+
+    def __enter__(self) -> Any:
+        with self.pool.connection() as conn:
+            return conn
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
 
 
 class OwnConnection:
@@ -107,9 +131,9 @@ class OwnConnection:
         return False
 
 
-@pytest.mark.parametrize("manager", [PooledConnection, pooledConnection, DelegatingConnection])
+@pytest.mark.parametrize("manager", [ConnectionLoan, connectionLoan, DelegatingConnection])
 def test_02_1_accepts_right_managers_written_differently(manager: Any) -> None:
-    verdict = checkPooledConnection(manager)
+    verdict = checkConnectionLoan(manager)
     assert verdict.passed, verdict
 
 
@@ -120,22 +144,34 @@ def test_02_1_accepts_right_managers_written_differently(manager: Any) -> None:
         (OnlyOnErrorConnection, "ended normally, the connection was not given back"),
         (SwallowingConnection, "__exit__ returned a true value"),
         (EagerConnection, "creating the manager already took a connection"),
-        (SelfReturningConnection, "expected a sqlite3.Connection"),
+        (SelfReturningConnection, "expected the connection borrowed from the pool"),
         (OwnConnection, "no connection is borrowed from the pool"),
+        (ClosingConnection, "the borrowed connection was closed but not given back"),
+        (WithInsideEnter, "__enter__ gave it back before the block began"),
     ],
 )
 def test_02_1_rejects_each_typical_mistake_naming_it(manager: Any, named: str) -> None:
-    verdict = checkPooledConnection(manager)
+    verdict = checkConnectionLoan(manager)
     assert not verdict and named in verdict.message
     assert "acquire" not in verdict.hint and "False" not in verdict.hint  # no answer given
 
 
+def test_02_1_names_closing_instead_of_giving_back_in_its_hint() -> None:
+    verdict = checkConnectionLoan(ClosingConnection)
+    assert "not yours to close" in verdict.hint and "release" not in verdict.hint
+
+
+def test_02_1_keeps_its_old_name_for_notebooks_saved_before_the_rename() -> None:
+    assert exercises.checkPooledConnection is checkConnectionLoan
+    assert "checkPooledConnection" not in exercises.__all__
+
+
 def test_02_1_reports_an_unexpected_exception_as_itself() -> None:
-    class Typo(PooledConnection):
+    class Typo(ConnectionLoan):
         def __enter__(self) -> sqlite3.Connection:
             return self.pool.aquire()  # type: ignore[attr-defined,no-any-return]
 
-    verdict = checkPooledConnection(Typo)
+    verdict = checkConnectionLoan(Typo)
     assert verdict.message == (
         "your code raised AttributeError: 'ConnectionPool' object has no attribute 'aquire'"
     )
@@ -228,6 +264,17 @@ class ExceptExceptionContext(SlidePipelineContext):
             raise
 
 
+class TracebackDroppingContext(SlidePipelineContext):
+    """Frees the chain by dropping the error's traceback in run(), closing nothing."""
+
+    def run(self, stages: list[Any], sink: Any) -> None:
+        try:
+            super().run(stages, sink)
+        except BaseException as error:
+            error.__traceback__ = None
+            raise
+
+
 class SwallowingContext(SolutionContext):
     def __exit__(self, excType: Any, excVal: Any, excTb: Any) -> bool:
         super().__exit__(excType, excVal, excTb)
@@ -258,6 +305,7 @@ def test_02_2_accepts_right_fixes_written_differently(context: Any) -> None:
         (OnlySourceContext, "closed the source but not stage 1"),
         (ExceptExceptionContext, "KeyboardInterrupt is a BaseException, not an Exception"),
         (SwallowingContext, "the error was swallowed"),
+        (TracebackDroppingContext, "its traceback was cut in your code"),
         (UncountedContext, "run() must still count what it delivers"),
     ],
 )
@@ -274,3 +322,43 @@ def test_checks_are_quiet_and_leave_nothing_open(caplog: pytest.LogCaptureFixtur
     assert caplog.records == []
     assert logging.root.manager.disable == logging.NOTSET
     gc.collect()  # ResourceWarning is an error in this suite: an unclosed connection fails
+
+
+# -- names a student reads: none is the library's name for something else ------------
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+#: CONVENTIONS.md: a slide class defined in a notebook keeps the slide's name, and the
+#: notebook then writes the engine's as ``pipeline_lib.PipelineContext``.
+SLIDE_NAMES = {"PipelineContext"}
+
+
+def _definedNames(path: Path) -> set[str]:
+    """Classes and functions a notebook's code cells define (what a student reads or writes)."""
+    names: set[str] = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        code = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.ClassDef | ast.FunctionDef):
+                names.add(node.name)
+    return names
+
+
+@pytest.mark.parametrize(
+    "notebook",
+    [
+        f"{folder}{name}{suffix}.ipynb"
+        for name in ("01_the_leak_problem", "02_context_managers", "05_retry", "06_three_layers")
+        for folder, suffix in (("", ""), ("solutions/", "_solutions"))
+    ],
+)
+def test_no_class_or_function_in_the_notebook_shares_a_name_with_the_library(
+    notebook: str,
+) -> None:
+    """Exercise 02.1's class was once ``PooledConnection``, the name of what the pool lends."""
+    public = {name.lower() for name in pipeline_lib.__all__} | {
+        name.lower() for name in exercises.__all__
+    }
+    clashes = {n for n in _definedNames(NOTEBOOKS / notebook) if n.lower() in public}
+    assert clashes <= SLIDE_NAMES, f"{notebook} defines library names: {sorted(clashes)}"

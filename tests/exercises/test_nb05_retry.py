@@ -81,6 +81,28 @@ class LeaksItsConnection(HubReadings):
         yield from (SensorReading(*row) for row in conn.execute(QUERY).fetchall()[resumeAfter:])
 
 
+class OwnConnectionHubReadings(HubReadings):
+    """Skips in Python, on a connection of its own: the pool never sees the rows read."""
+
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        conn = sqlite3.connect(self.pool.database)
+        try:
+            rows = (SensorReading(*row) for row in conn.execute(QUERY))
+            yield from itertools.islice(rows, resumeAfter, None)
+        finally:
+            conn.close()
+
+
+class ReleasesOnlyAtTheEnd(HubReadings):
+    """Gives the connection back after the last row only: a retry's early close leaks it."""
+
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        conn = self.pool.acquire(holder="HubReadings")
+        for row in conn.execute(QUERY + " LIMIT -1 OFFSET ?", (resumeAfter,)):
+            yield SensorReading(*row)
+        self.pool.release(conn)
+
+
 class NoStream:
     def __init__(self, pool: ConnectionPool) -> None:
         self.pool = pool
@@ -106,6 +128,16 @@ def test_a_source_that_resumes_correctly_passes(answer: type) -> None:
         (LeaksItsConnection, "after stream() ended, 1 of 2 connections", "with block"),
         (SkippingHubReadings, "read 200 rows from the database to deliver 127", "islice"),
         (SlicedHubReadings, "read 200 rows from the database to deliver 127", "fetchall"),
+        (
+            OwnConnectionHubReadings,
+            "stream() gave 200 readings without borrowing a connection from the pool",
+            "read through the pool",
+        ),
+        (
+            ReleasesOnlyAtTheEnd,
+            "after a stream closed after 3 readings (as a retry closes a failed attempt), 1 of 2",
+            "however the stream ends, closed early included",
+        ),
         (NoStream, "NoStream(pool) has no stream() method", "leave out the rows"),
         (object, "your code raised TypeError", "leave out the rows"),
     ],
@@ -146,6 +178,10 @@ def test_a_predicate_written_differently_passes() -> None:
     assert verdict, verdict
 
 
+LOGGED_TRANSIENT_LINES = {str(HUB_ERRORS[i]) for i in (0, 1, 3, 5)}
+LOGGED_PERMANENT_LINES = {str(HUB_ERRORS[i]) for i in (2, 4, 6)}
+
+
 @pytest.mark.parametrize(
     ("answer", "expected", "hint"),
     [
@@ -168,6 +204,20 @@ def test_a_predicate_written_differently_passes() -> None:
             "a new 'database is locked' error was not retried",
             "not by which object",
         ),  # hard-coded: the four objects of the list
+        (
+            lambda error: str(error) in LOGGED_TRANSIENT_LINES,
+            "ConnectionResetError('the hub reset the link'), not in the hub's log, is not retried",
+            "judge an error by its kind",
+        ),  # hard-coded: the four lines of the log
+        (
+            lambda error: (
+                isinstance(error, OSError | sqlite3.OperationalError)
+                and str(error) not in LOGGED_PERMANENT_LINES
+            ),
+            "No such file or directory: '/data/hub/archive.sqlite'\"), not in the hub's log, "
+            "is retried",
+            "judge an error by its kind",
+        ),  # hard-coded the other way: every OSError but the logged permanent lines
         ("OSError", "RetryPolicy.retryOn must be", "waiting can change"),
         (lambda: True, "your code raised TypeError", "waiting can change"),
     ],
@@ -187,9 +237,7 @@ def test_the_hub_errors_are_four_transient_and_four_permanent() -> None:
 
 # -- exercise 3: a retry budget ----------------------------------------------------------
 
-GOOD = RetryPolicy(
-    maxAttempts=7, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=15.0, jitter=0.25, seed=5
-)
+GOOD = RetryPolicy(maxAttempts=7, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=15.0, jitter=0.25)
 
 
 def test_a_policy_within_budget_that_outlasts_the_outage_passes() -> None:
@@ -198,13 +246,93 @@ def test_a_policy_within_budget_that_outlasts_the_outage_passes() -> None:
     assert "33.8 to 45.0 s in total" in str(verdict)
 
 
-def test_a_policy_written_differently_passes() -> None:
-    # slower growth, more attempts, a lower cap, more jitter
-    other = RetryPolicy(
-        maxAttempts=9, delaySeconds=0.5, backoff=1.6, maxDelaySeconds=10.0, jitter=0.3
-    )
+@pytest.mark.parametrize(
+    "other",
+    [
+        # slower growth, more attempts, a lower cap, more jitter
+        RetryPolicy(maxAttempts=9, delaySeconds=0.5, backoff=1.6, maxDelaySeconds=10.0, jitter=0.3),
+        # faster growth from a shorter start, half jitter, keywords in another order
+        RetryPolicy(jitter=0.5, maxDelaySeconds=12.0, backoff=3.0, delaySeconds=0.5, maxAttempts=7),
+    ],
+)
+def test_a_policy_written_differently_passes(other: RetryPolicy) -> None:
     verdict = checkRetryBudget(other)
     assert verdict, verdict
+
+
+class HardCodedWaits(RetryPolicy):
+    """Lists the waits the exercise wants; the engine computes its own from the fields."""
+
+    def delays(self) -> tuple[float, ...]:
+        return (1.0, 2.0, 4.0, 8.0, 15.0, 15.0)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "hint"),
+    [
+        (
+            RetryPolicy(
+                maxAttempts=7,
+                delaySeconds=1.0,
+                backoff=2.0,
+                maxDelaySeconds=15.0,
+                jitter=0.25,
+                seed=1,
+            ),  # the solution's plot seed, copied into the job's policy
+            "seed=1 fixes the jitter's draws: all 200 jobs would wait exactly the same times",
+            "only if each job draws its own waits",
+        ),
+        (
+            RetryPolicy(maxAttempts=7, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=15.0),
+            "jitter is 0.0: the 200 jobs retry in lockstep",
+            "unless each draws its own waits",
+        ),
+        (
+            HardCodedWaits(maxAttempts=7, jitter=0.25),
+            "your policy's delays() lists (1, 2, 4, 8, 15, 15) s, but a retried stream waits "
+            "what its fields give, (1, 1, 1, 1, 1, 1) s",
+            "computes every wait from the policy's fields",
+        ),
+        (
+            (1.0, 2.0, 4.0, 8.0, 15.0, 15.0),  # the waits themselves, hard-coded
+            "expected a pipeline_lib.RetryPolicy, got tuple",
+            "RetryPolicy(...)",
+        ),
+        (
+            RetryPolicy(
+                maxAttempts=7,
+                delaySeconds=1.0,
+                backoff=2.0,
+                maxDelaySeconds=15.0,
+                jitter=0.25,
+                retryOn=OSError,
+            ),  # slide 10's IOError: retries a missing file too
+            "the policy also retries FileNotFoundError",
+            "only what a wait may heal",
+        ),
+        (
+            RetryPolicy(maxAttempts=25, delaySeconds=1.0, jitter=0.1),  # slide 10's, many times
+            "every wait is 1 s: 24 retries, 1 s apart",
+            "more room after each failure",
+        ),
+    ],
+)
+def test_a_policy_that_breaks_what_the_lesson_teaches_fails_naming_it(
+    answer: Any, expected: str, hint: str
+) -> None:
+    verdict = checkRetryBudget(answer)
+    assert not verdict
+    assert expected in verdict.message, str(verdict)
+    assert hint in verdict.hint, str(verdict)
+    for answerGiven in ("seed=None", "leave it out", "backoff=", "jitter=0."):
+        assert answerGiven not in verdict.hint, str(verdict)
+
+
+def test_a_seeded_policy_makes_every_job_wait_the_same_which_is_why_it_fails() -> None:
+    """The claim behind the seed's rejection: same seed, same waits, in every process."""
+    seeded = RetryPolicy(maxAttempts=7, delaySeconds=1.0, backoff=2.0, jitter=0.25, seed=1)
+    assert len({seeded.delays() for _ in range(200)}) == 1
+    assert len({GOOD.delays() for _ in range(200)}) == 200
 
 
 @pytest.mark.parametrize(
@@ -254,4 +382,5 @@ def test_a_policy_that_gives_up_before_the_hub_is_back_fails_in_the_real_run() -
     )
     verdict = checkRetryBudget(policy)
     assert not verdict
-    assert "your code raised TimeoutError" in str(verdict)
+    assert "gave up at t=0 s with TimeoutError: the hub is updating" in verdict.message
+    assert "after 1 attempt" in verdict.message and "retryOn" in verdict.hint

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gc
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +14,7 @@ import pytest
 
 from pipeline_lib.asynclifecycle import AsyncPipelineContext
 from pipeline_lib.exercises import checkAsyncRunner, checkDefaultedField, checkTimedRun
+from pipeline_lib.exercises import nb08_extensions as nb08
 
 # -- Exercise 1: @contextmanager ---------------------------------------------------------
 
@@ -38,7 +42,9 @@ def timedFinally(log: list[str]) -> Iterator[None]:
         failed = error
         raise
     finally:
-        log.append("Completed" if failed is None else f"FAILED: {failed or type(failed).__name__}")
+        log.append(
+            "Completed" if failed is None else f"FAILED: {str(failed) or type(failed).__name__}"
+        )
 
 
 @contextlib.contextmanager
@@ -91,6 +97,34 @@ def notDecorated(log: list[str]) -> Iterator[None]:
     yield
 
 
+@contextlib.contextmanager
+def exceptExceptionAndCtrlC(log: list[str]) -> Iterator[None]:
+    try:
+        yield
+    except (Exception, KeyboardInterrupt) as error:  # half a fix: SystemExit, CancelledError
+        log.append(f"FAILED: {str(error) or type(error).__name__}")
+        raise
+    else:
+        log.append("Completed")
+
+
+@contextlib.contextmanager
+def emptyMessage(log: list[str]) -> Iterator[None]:
+    try:
+        yield
+    except BaseException as error:
+        log.append(f"FAILED: {error}")  # 'FAILED: ' for KeyboardInterrupt()
+        raise
+    else:
+        log.append("Completed")
+
+
+@contextlib.contextmanager
+def raisesOnEntry(log: list[str]) -> Iterator[None]:
+    log.append(f"Started {1 / 0}")
+    yield
+
+
 def test_exercise_1_accepts_two_right_answers() -> None:
     for answer in (timedExcept, timedFinally):
         assert checkTimedRun(answer).passed, checkTimedRun(answer)
@@ -101,8 +135,11 @@ def test_exercise_1_accepts_two_right_answers() -> None:
     [
         (bareYield, "code after a bare yield never runs"),
         (swallows, "swallowed it"),
-        (exceptException, "`except Exception` does not catch KeyboardInterrupt"),
-        (finallyCompleted, "logged as Completed"),
+        (exceptException, "Ctrl-C included, and KeyboardInterrupt is not an Exception"),
+        (exceptExceptionAndCtrlC, "after SystemExit in the block the log is []"),
+        (emptyMessage, "asks for its type name"),
+        (raisesOnEntry, "your timedRun raised ZeroDivisionError: division by zero around"),
+        (finallyCompleted, "a block that raised ValueError was logged as ['Completed']"),
         (wraps, "the caller got RuntimeError: pipeline failed instead"),
         (notDecorated, "not a context manager"),
     ],
@@ -110,7 +147,20 @@ def test_exercise_1_accepts_two_right_answers() -> None:
 def test_exercise_1_rejects_each_typical_mistake_by_name(answer: Any, named: str) -> None:
     verdict = checkTimedRun(answer)
     assert not verdict.passed
-    assert named in verdict.message
+    assert named in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "hinted"),
+    [
+        (swallows, "catches and does not raise again is suppressed"),
+        (exceptExceptionAndCtrlC, "which class do all exceptions share?"),
+        (emptyMessage, "__name__"),
+        (notDecorated, "@contextmanager"),
+    ],
+)
+def test_exercise_1_hints_at_the_mistake_made(answer: Any, hinted: str) -> None:
+    assert hinted in checkTimedRun(answer).hint
 
 
 # -- Exercise 2: __delete__ -----------------------------------------------------------------
@@ -182,6 +232,21 @@ class ClassAccessBroken(DefaultedPrivate):
         return getattr(obj, self._name, self.default)
 
 
+class DeletesThePublicName(DefaultedPrivate):
+    def __delete__(self, obj: Any) -> None:
+        delattr(obj, self._name[1:])  # calls this __delete__ again
+
+
+class KeyErrorOnMissing(DefaultedPrivate):
+    def __delete__(self, obj: Any) -> None:
+        del obj.__dict__[self._name]
+
+
+class ResetsToTheDefault(DefaultedPrivate):
+    def __delete__(self, obj: Any) -> None:
+        setattr(obj, self._name, self.default)  # reads right, but a second del passes
+
+
 def test_exercise_2_accepts_two_right_answers() -> None:
     for answer in (DefaultedDict, DefaultedPrivate):
         assert checkDefaultedField(answer).passed, checkDefaultedField(answer)
@@ -195,12 +260,28 @@ def test_exercise_2_accepts_two_right_answers() -> None:
         (DeleteSetsNone, "reads None, not the default 10"),
         (SilentSecondDelete, "a second del first.windowSize passed silently"),
         (ClassAccessBroken, "class access"),
+        (DeletesThePublicName, "recursed without end: your __delete__ deletes windowSize"),
+        (KeyErrorOnMissing, "raised KeyError: '_windowSize': a missing attribute is an"),
+        (ResetsToTheDefault, "a second del first.windowSize passed silently"),
     ],
 )
 def test_exercise_2_rejects_each_typical_mistake_by_name(answer: Any, named: str) -> None:
     verdict = checkDefaultedField(answer)
     assert not verdict.passed
-    assert named in verdict.message
+    assert named in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "hinted"),
+    [
+        (SharedOnDescriptor, "keep the value on obj"),
+        (DeletesThePublicName, "stored under another name"),
+        (KeyErrorOnMissing, "turn the KeyError into"),
+        (DeleteSetsNone, "not overwrite it"),
+    ],
+)
+def test_exercise_2_hints_at_the_mistake_made(answer: Any, hinted: str) -> None:
+    assert hinted in checkDefaultedField(answer).hint
 
 
 def test_exercise_2_reports_an_unexpected_exception_as_itself() -> None:
@@ -291,16 +372,54 @@ def syncRunner(source: Any, stages: list[Any], sink: Any) -> None:
     pass
 
 
-def test_exercise_3_accepts_three_right_answers() -> None:
-    for answer in (runWithFinally, runWithEngine, runWithExitStack):
+async def closesOnlyOnFailure(source: Any, stages: list[Any], sink: Any) -> None:
+    generators = [source.stream()]
+    for stage in stages:
+        generators.append(stage.process(generators[-1]))
+    try:
+        await sink.consume(generators[-1])
+    except BaseException:  # a sink that stops early succeeds and leaves them suspended
+        for generator in reversed(generators):
+            await generator.aclose()
+        raise
+
+
+async def forgetsTheAwait(source: Any, stages: list[Any], sink: Any) -> None:
+    generators = [source.stream()]
+    try:
+        for stage in stages:
+            generators.append(stage.process(generators[-1]))
+        await sink.consume(generators[-1])
+    finally:
+        for generator in reversed(generators):
+            generator.aclose()  # the slip: an awaitable never awaited
+
+
+async def runWithTryPerGenerator(source: Any, stages: list[Any], sink: Any) -> None:
+    async def drain(stream: Any, remaining: list[Any]) -> None:
+        try:
+            if remaining:
+                await drain(remaining[0].process(stream), remaining[1:])
+            else:
+                await sink.consume(stream)
+        finally:
+            await stream.aclose()
+
+    await drain(source.stream(), list(stages))
+
+
+def test_exercise_3_accepts_four_right_answers() -> None:
+    for answer in (runWithFinally, runWithEngine, runWithExitStack, runWithTryPerGenerator):
         assert checkAsyncRunner(answer).passed, checkAsyncRunner(answer)
 
 
 @pytest.mark.parametrize(
     ("answer", "named"),
     [
-        (runNaive, "left suspended"),
-        (closeOnlySource, "the async generators of stage A were left suspended"),
+        (runNaive, "when the sink stopped reading after 5 records"),
+        (closeOnlySource, "the async generators of stage B, stage A were left suspended"),
+        (closesOnlyOnFailure, "(a break: the run succeeded), the async generators of stage B"),
+        (forgetsTheAwait, "calls .aclose() without await"),
         (exceptExceptionOnly, "when the task was cancelled at record 5, the async generators"),
         (oldestFirst, "close the newest first"),
         (swallowsTheError, "the caller got nothing instead of that OSError"),
@@ -313,10 +432,71 @@ def test_exercise_3_rejects_each_typical_mistake_by_name(answer: Any, named: str
     assert named in verdict.message, verdict.message
 
 
-def test_exercise_3_runs_inside_a_running_event_loop_as_in_a_notebook() -> None:
-    import asyncio
+@pytest.mark.parametrize(
+    ("answer", "hinted"),
+    [
+        (closesOnlyOnFailure, "a run that succeeds can leave generators suspended too"),
+        (exceptExceptionOnly, "CancelledError, which is a BaseException"),
+        (oldestFirst, "the last generator created is the first one closed"),
+        (swallowsTheError, "the caller must see it"),
+        (forgetsTheAwait, "await each aclose()"),
+    ],
+)
+def test_exercise_3_hints_at_the_mistake_made(answer: Any, hinted: str) -> None:
+    assert hinted in checkAsyncRunner(answer).hint
 
+
+def test_exercise_3_runs_inside_a_running_event_loop_as_in_a_notebook() -> None:
     async def insideALoop() -> bool:
         return checkAsyncRunner(runWithFinally).passed
 
     assert asyncio.run(insideALoop())
+
+
+async def waitsForever(source: Any, stages: list[Any], sink: Any) -> None:
+    await asyncio.Event().wait()  # a peer that never answers
+
+
+async def ignoresItsCancellation(source: Any, stages: list[Any], sink: Any) -> None:
+    while True:
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()
+
+
+def test_exercise_3_reports_a_runner_that_never_returns_instead_of_hanging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(nb08, "_PATIENCE_SECONDS", 0.2)
+    monkeypatch.setattr(nb08, "_CHECK_SECONDS", 2.0)
+    started = time.monotonic()
+    waiting = checkAsyncRunner(waitsForever)
+    assert "your runner had not returned after 0.2 s" in waiting.message, waiting
+    deaf = checkAsyncRunner(ignoresItsCancellation)
+    assert "still running after 2 s, even after it was cancelled" in deaf.message, deaf
+    assert time.monotonic() - started < 10
+
+
+def notAsyncButRunsItsOwnLoop(source: Any, stages: list[Any], sink: Any) -> None:
+    asyncio.run(sink.consume(source.stream()))
+
+
+def test_exercise_3_names_a_plain_def_that_starts_its_own_loop_and_leaves_no_warning() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        verdict = checkAsyncRunner(notAsyncButRunsItsOwnLoop)
+        gc.collect()  # the coroutine it never awaited was collected inside the check
+    assert "write it as `async def`" in verdict.message, verdict
+    assert [str(w.message) for w in caught] == []
+
+
+async def raisesACopy(source: Any, stages: list[Any], sink: Any) -> None:
+    try:
+        await runWithFinally(source, stages, sink)
+    except Exception as error:
+        raise type(error)(*error.args) from None  # same kind and message, not the same error
+
+
+def test_exercise_3_rejects_a_copy_of_the_error_by_name() -> None:
+    verdict = checkAsyncRunner(raisesACopy)
+    assert "an exception of the right kind but not the one raised" in verdict.message, verdict
+    assert "bare `raise`" in verdict.hint

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import html
 import io
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -15,7 +17,14 @@ import pytest
 
 from pipeline_lib import ConnectionPool, PipelineConfig, PipelineContext, PositiveFloat
 from pipeline_lib import retryOnFailure as engineRetry
-from pipeline_lib.exercises.quiz import QUIZ, answerQuiz, numbered, quizQuestions, showQuiz
+from pipeline_lib.exercises.quiz import (
+    QUIZ,
+    QUIZ_WIDTH,
+    answerQuiz,
+    numbered,
+    quizQuestions,
+    showQuiz,
+)
 from pipeline_lib.faults import Fault, failStage
 from pipeline_lib.leaks import makeSensorDatabase
 from pipeline_lib.naive import measuredStage as slideMeasuredStage
@@ -209,7 +218,8 @@ def test_show_quiz_hands_the_questions_in_a_fixed_order_to_the_renderer() -> Non
     shown: list[tuple[Any, dict[str, Any]]] = []
     showQuiz("lifecycle", display=lambda questions, **options: shown.append((questions, options)))
     ((questions, options),) = shown
-    assert questions == quizQuestions("lifecycle") and options == {"shuffle_answers": False}
+    assert questions == quizQuestions("lifecycle")
+    assert options == {"shuffle_answers": False, "max_width": QUIZ_WIDTH}
 
 
 def test_show_quiz_names_its_output_the_same_on_every_run_and_leaves_random_alone() -> None:
@@ -230,3 +240,168 @@ def test_show_quiz_names_its_output_the_same_on_every_run_and_leaves_random_alon
     first = ids()
     assert random.random() == expectedNext  # the caller's random state is untouched
     assert ids() == first and first[0] != first[1]
+
+
+# -- where to revisit, and what the lessons mark as deeper -----------------------------------
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+DEEPER = "🔵 **Deeper**"
+
+
+def _sections(number: str) -> dict[str, str]:
+    """Each ``##``/``###`` heading of lesson ``number`` -> the marker of its ``##`` section."""
+    (path,) = NOTEBOOKS.glob(f"{number}_*.ipynb")
+    sections: dict[str, str] = {}
+    marker = ""
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        lines = "".join(cell["source"]).splitlines()
+        for index, line in enumerate(lines):
+            if line.startswith("## "):
+                following = [rest for rest in lines[index + 1 :] if rest.strip()]
+                marker = following[0] if following else ""
+            if line.startswith(("## ", "### ")):
+                sections[line.lstrip("#").strip()] = marker
+    return sections
+
+
+def test_every_question_names_a_real_section_of_01_to_06_and_says_when_it_is_deeper() -> None:
+    for number, question in numbered():
+        assert question.revisit, f"question {number} names no section to revisit"
+        for notebook, heading in question.revisit:
+            assert notebook in {"01", "02", "03", "04", "05", "06"}, (number, notebook)
+            sections = _sections(notebook)
+            assert heading in sections, f"question {number}: {notebook} has no {heading!r}"
+        isDeeper = all(_sections(n)[h].startswith(DEEPER) for n, h in question.revisit)
+        assert question.deeper == isDeeper, f"question {number}: deeper={question.deeper}"
+
+
+def test_every_wrong_answer_says_where_to_revisit_and_no_right_one_does() -> None:
+    for (number, question), item in zip(numbered(), quizQuestions(), strict=True):
+        letters = "ABCD"[: len(question.answers)]
+        for letter, answer, shown in zip(letters, question.answers, item["answers"], strict=True):
+            text = answerQuiz(number, letter).message
+            if answer.correct:
+                assert "Revisit" not in text and "Revisit" not in shown["feedback"]
+            else:
+                assert text.endswith(question.revisitText), text
+                assert shown["feedback"].endswith(html.escape(question.revisitText))
+
+
+def test_a_deeper_question_says_so_before_it_is_answered() -> None:
+    items = quizQuestions()
+    for (_, question), item in zip(numbered(), items, strict=True):
+        assert ("deeper" in item["question"]) == question.deeper
+
+
+def test_the_intro_counts_the_questions_there_are() -> None:
+    words = {10: "Ten", 11: "Eleven", 12: "Twelve", 13: "Thirteen", 14: "Fourteen", 15: "Fifteen"}
+    intro = json.loads((NOTEBOOKS / "07_self_assessment.ipynb").read_text(encoding="utf-8"))
+    assert "".join(intro["cells"][0]["source"]).count(f"{words[len(QUIZ)]} questions") == 1
+
+
+def test_every_line_of_code_fits_the_quiz_box_without_wrapping() -> None:
+    # QUIZ_WIDTH px, minus the box's padding, at jupyterquiz's 14pt monospace: ~64 characters.
+    for number, question in numbered():
+        for line in question.code.splitlines():
+            assert len(line) <= 60, (number, line)
+
+
+# -- answerQuiz reads one letter, no more ----------------------------------------------------
+
+
+@pytest.mark.parametrize("hedge", ["AB", "A or B", "all", "A, C", "answer A"])
+def test_answer_quiz_refuses_more_than_one_letter(hedge: str) -> None:
+    verdict = answerQuiz(1, hedge)
+    assert not verdict.passed and "give one" in verdict.message
+
+
+@pytest.mark.parametrize("written", ["b", " B ", "B.", "b)"])
+def test_answer_quiz_accepts_one_letter_written_in_the_usual_ways(written: str) -> None:
+    assert answerQuiz(2, written).passed  # question 2's answer is B
+
+
+def test_show_quiz_refuses_a_misspelt_layer_before_showing_anything() -> None:
+    shown: list[object] = []
+    with pytest.raises(ValueError, match="lifecycle, configuration, observability"):
+        showQuiz("Lifecycle", display=lambda *a, **k: shown.append(a))  # type: ignore[arg-type]
+    assert not shown
+
+
+# -- the claims the feedback makes, each tried without the quiz ------------------------------
+
+
+def test_the_suspended_generator_of_question_2_runs_its_finally_on_close_or_when_dropped() -> None:
+    _, question = _question("The loop that reads a source")
+    for release in ("close", "drop"):
+        names: dict[str, Any] = {}
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(question.code, names)
+        assert names["log"] == []
+        if release == "close":
+            names["stream"].close()
+        else:
+            names["held"].clear()
+            del names["stream"]  # the last references: reference counting closes it
+        assert names["log"] == ["closed"], release
+
+
+def test_del_source_and_catching_in_each_stage_do_not_guarantee_the_connection(
+    tmp_path: Path,
+) -> None:
+    database = makeSensorDatabase(tmp_path / "q4.sqlite", count=50)
+
+    class CatchesItsOwnFailure:
+        def process(self, inputStream: Iterator[Any]) -> Iterator[Any]:
+            try:
+                for index, reading in enumerate(inputStream):
+                    if index == 5:
+                        raise OSError("link lost")
+                    yield reading
+            except Exception:
+                pass  # answer D: caught inside the stage
+
+    class FailingSink:
+        def consume(self, stream: Iterator[Any]) -> None:
+            for index, _ in enumerate(stream):
+                if index == 2:
+                    raise OSError("disk full")
+
+    held: list[BaseException] = []
+    with ConnectionPool(database, size=3) as pool:
+        # answer C: del the source; the suspended generator still refers to it
+        source = SqliteSource(pool)
+        stage = failStage(ThresholdFilter(0.0, 100.0), Fault(atRecord=5))
+        with pytest.raises(OSError) as caught:
+            runWithoutCleanup(source, [stage], ListSink())
+        held.append(caught.value)
+        del source, caught
+        assert pool.inUse == 1
+        held.clear()
+        gc.collect()
+        assert pool.inUse == 0
+        # answer D: the stage's own failure is hidden (the run completes, nothing to report)...
+        runWithoutCleanup(SqliteSource(pool), [CatchesItsOwnFailure()], ListSink())
+        assert pool.inUse == 0
+        # ...and a failure outside the stages still keeps the connection
+        with pytest.raises(OSError) as caught:
+            runWithoutCleanup(SqliteSource(pool), [CatchesItsOwnFailure()], FailingSink())
+        held.append(caught.value)
+        assert pool.inUse == 1
+        held.clear()
+
+
+def test_the_engine_delivers_question_10s_stream_once_where_slide_10_repeats_it() -> None:
+    _, question = _question("A source fails once")
+    assert _run(question.code, retryOnFailure=slideRetry).strip() == "[0, 1, 2, 0, 1, 2, 3, 4]"
+    assert _run(question.code, retryOnFailure=engineRetry).strip() == "[0, 1, 2, 3, 4]"
+
+
+def test_more_attempts_or_a_longer_constant_delay_keep_clients_in_lockstep() -> None:
+    for settings in (
+        {"maxAttempts": 8, "delaySeconds": 1.0, "backoff": 2.0},  # answer A: more attempts
+        {"maxAttempts": 4, "delaySeconds": 5.0, "backoff": 1.0},  # answer C: longer, constant
+    ):
+        thousandClients = {RetryPolicy(**settings).delays() for _ in range(1000)}
+        assert len(thousandClients) == 1  # every client waits exactly as long as the others
