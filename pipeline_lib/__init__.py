@@ -18,7 +18,10 @@ Module map (the engine at the top level, the classroom and the command line belo
     sources stages sinks sqlitedb  the built-in components
     fields                         their checked arguments (one rule each, no instance needed)
     cleanup observe tally          the shared core: closing in order, reports, counting
+    documents                      reading a config or pipeline file, every failure said once
     lifecycle resources            layer 1: PipelineContext; ConnectionPool, descriptors
+    runstate interrupts            layer 1's shared parts: a run's record, Ctrl-C held back
+    asynclifecycle                 layer 1 for asyncio: AsyncPipelineContext (notebook 08)
     validators config              layer 2: descriptors; PipelineConfig
     metrics histogram              layer 3, @measuredStage: own time, percentiles
     retry retrypolicy resume       layer 3, @retryOnFailure: policy, resuming a source
@@ -27,7 +30,8 @@ Module map (the engine at the top level, the classroom and the command line belo
                                    injection, repeated failing runs, fake clocks
     plotting/                      pictures (matplotlib)
     widgets/                       FailureLab, LatencyDashboard, ConfigPlayground
-    exercises/                     the notebooks' self-checks, one module per notebook
+    exercises/                     the notebooks' self-checks (one module per notebook),
+                                   the quiz, grading
     cli/                           the pipeline-lib command
 
 The four subpackages import the engine; the engine never imports them (only

@@ -23,13 +23,21 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # so that an old Python gets as far as saying it is too old (3.7 and up)
+    from collections.abc import Sequence
+
+    Command = list[str]
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = "constraints.txt"
 VENV = ".venv"
 EXTRAS = ("lab", "dev")
+# pyproject.toml's requires-python (tests/test_packaging.py keeps the two equal). Checked
+# before anything is installed: pip's own refusal ("ResolutionImpossible") names no Python.
+MIN_PYTHON = (3, 11)
 OLD_DISTRIBUTION = "pipeline_lib"  # the project's name before it had one of its own
 # The dev extra contains the lab extra (tests/test_packaging.py checks it), so a dev
 # install also satisfies `lab`.
@@ -38,7 +46,9 @@ STAMPS = {"lab": (".lab-stamp",), "dev": (".installed-stamp", ".lab-stamp")}
 # on the main Python (`make test`).
 OTHER_PYTHONS_MARKERS = "not browser and not slow"
 
-Command = list[str]
+
+class TooOldPython(Exception):
+    """The interpreter (or the existing venv's) is older than ``MIN_PYTHON``."""
 
 
 def venvExecutable(venv: Path, name: str, platform: str = sys.platform) -> Path:
@@ -215,8 +225,68 @@ def run(commands: Sequence[Command], dryRun: bool) -> None:
             subprocess.run(command, check=True)
 
 
+def pythonVersion(python: str) -> tuple[int, int] | None:
+    """The ``(major, minor)`` version ``python`` reports, or ``None`` when it does not run."""
+    try:
+        result = subprocess.run(
+            [python, "-c", "import sys; print('%d %d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        major, minor = result.stdout.split()
+        return int(major), int(minor)
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+
+
+def tooOldProblem(venv: Path, python: str, platform: str = sys.platform) -> str | None:
+    """Why ``venv`` cannot get the project from ``python`` (too old a Python), or ``None``.
+
+    An existing venv is judged by its own interpreter: it is reused, not recreated, so a
+    venv once made with an old Python would fail the same way after a new one is installed.
+
+    >>> tooOldProblem(Path("no-such-venv"), sys.executable) is None   # this Python is fine
+    True
+    """
+    venvPython = venvExecutable(venv, "python", platform)
+    existing = venvPython.exists()
+    version = pythonVersion(str(venvPython) if existing else python)
+    if version is None or version >= MIN_PYTHON:
+        return None  # a Python that does not run at all fails loudly in the next step
+    found, needed = _dotted(version), _dotted(MIN_PYTHON)
+    if not existing:
+        return (
+            f"dev.py: pipeline_lib needs Python {needed} or newer; {python} is Python {found}."
+            f"\n{_newerPythonAdvice()}"
+        )
+    problem = (
+        f"dev.py: {venv} was made with Python {found}, but pipeline_lib needs {needed} or "
+        f"newer. Delete the folder {venv}, then run this again."
+    )
+    ownVersion = pythonVersion(python)
+    if ownVersion is not None and ownVersion < MIN_PYTHON:
+        problem += f" {python} is Python {_dotted(ownVersion)} too:\n{_newerPythonAdvice()}"
+    return problem
+
+
+def _dotted(version: tuple[int, int]) -> str:
+    return ".".join(map(str, version))
+
+
+def _newerPythonAdvice() -> str:
+    return (
+        "Install Python 3.11, 3.12 or 3.13 (python.org, Homebrew, or your package manager),\n"
+        "then run with it:  make PYTHON=python3.12 lab   or   python3.12 scripts/dev.py lab\n"
+        "(Windows:  py -3.12 scripts\\dev.py lab)"
+    )
+
+
 def install(extra: str, venv: Path, python: str, dryRun: bool, uv: str | None = None) -> None:
-    """Install and touch the stamps the Makefile reads."""
+    """Install and touch the stamps the Makefile reads; refuse a Python that is too old."""
+    problem = tooOldProblem(venv, python)
+    if problem is not None:
+        raise TooOldPython(problem)
     run(installCommands(extra, venv, python, uv=uv), dryRun)
     if not dryRun:
         for stamp in STAMPS[extra]:
@@ -338,6 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"dev.py: no Python {args.version} found (PATH, pyenv)", file=sys.stderr)
                 return 1
             print(found)
+    except TooOldPython as error:
+        print(error, file=sys.stderr)
+        return 1
     except subprocess.CalledProcessError as error:
         print(f"dev.py: {' '.join(error.cmd)} exited with {error.returncode}", file=sys.stderr)
         return error.returncode or 1

@@ -337,6 +337,51 @@ def test_dev_script_removes_the_project_installed_under_its_old_name(tmp_path: P
     assert uninstall == [str(python), "-m", "pip", "uninstall", "--yes", "pipeline_lib"]
 
 
+def _fakePython(folder: Path, version: str) -> Path:
+    """An executable that answers dev.py's version question as Python ``version`` would."""
+    major, minor = version.split(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    fake = folder / "python"
+    fake.write_text(f"#!/bin/sh\necho {major} {minor}\n")
+    fake.chmod(0o755)
+    return fake
+
+
+def test_dev_script_needs_the_python_pyproject_requires() -> None:
+    required = PROJECT["requires-python"].removeprefix(">=")
+    assert ".".join(map(str, dev.MIN_PYTHON)) == required
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the fake interpreter is a shell script")
+def test_dev_script_refuses_a_python_too_old_before_installing_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """macOS's own python3 is 3.9: pip's refusal would not say so ("ResolutionImpossible")."""
+    old = _fakePython(tmp_path / "old", "3.9")
+    venv = tmp_path / "venv"
+    assert dev.main(["install", "lab", "--venv", str(venv), "--python", str(old)]) == 1
+    assert not venv.exists(), "nothing was created"
+    message = capsys.readouterr().err
+    assert f"{old} is Python 3.9" in message and "3.11 or newer" in message
+    assert "make PYTHON=python3.12 lab" in message and "py -3.12" in message
+    assert dev.tooOldProblem(venv, str(_fakePython(tmp_path / "new", "3.12"))) is None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the fake interpreter is a shell script")
+def test_dev_script_refuses_a_venv_made_with_an_old_python_instead_of_reusing_it(
+    tmp_path: Path,
+) -> None:
+    """A venv is reused, not recreated: one made by an old Python would fail forever."""
+    venv = tmp_path / "venv"
+    _fakePython(venv / "bin", "3.10")
+    problem = dev.tooOldProblem(venv, sys.executable, "linux")
+    assert problem is not None
+    assert "made with Python 3.10" in problem and f"Delete the folder {venv}" in problem
+    assert "make PYTHON" not in problem, "this Python is new enough: only the folder is wrong"
+    _fakePython(venv / "bin", "3.11")
+    assert dev.tooOldProblem(venv, sys.executable, "linux") is None
+
+
 def test_dev_script_rejects_an_unknown_extra() -> None:
     with pytest.raises(ValueError, match=r"extra must be one of \('lab', 'dev'\), got 'widgets'"):
         dev.installCommands("widgets", Path(".venv"))

@@ -83,7 +83,8 @@ examples:
   {prog} grade subs/ --csv v.csv  instructors: grade submitted notebooks
 
 Each command has its own --help. Exit status: 0 success, 1 the pipeline failed,
-2 a problem in the file or the command line, 130 interrupted (Ctrl-C).
+2 a problem in the file or the command line, 130 interrupted (Ctrl-C), 143 stopped
+(SIGTERM).
 """
 
 _RUN_EPILOG = """\
@@ -107,8 +108,9 @@ trust: built-in types import nothing, but a file that names your own classes imp
 (runs) that module's code, as a script would: run only pipeline files you trust.
 
 exit status: 0 success, 1 the pipeline failed, 2 the file has problems (all listed),
-130 interrupted (Ctrl-C), 143 stopped (SIGTERM). A failed or interrupted run writes no
-output file.
+130 interrupted (Ctrl-C), 143 stopped (SIGTERM). A run that fails or is interrupted
+before the sink has finished writes no output file; if something fails after that (a
+component's close), the message says the output was written.
 """
 
 

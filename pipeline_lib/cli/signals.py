@@ -19,6 +19,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_INVALID",
     "EXIT_OK",
+    "Terminated",
     "exitStatusFor",
     "signalsInterrupt",
 ]
@@ -27,6 +28,15 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_INVALID = 2  # argparse uses 2 for a bad command line too
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an interrupt so that the same cleanup runs, and named for what it is.
+
+    A subclass of ``KeyboardInterrupt``: everything that makes Ctrl-C safe (the engine's
+    cleanup, the deferred second signal) treats it alike, while the log and the report
+    say ``Terminated: SIGTERM`` rather than a Ctrl-C nobody pressed.
+    """
 
 
 def exitStatusFor(received: list[int]) -> int:
@@ -40,7 +50,7 @@ def _say(message: str) -> None:
 
 @contextmanager
 def signalsInterrupt() -> Iterator[list[int]]:
-    """Turn the first SIGINT or SIGTERM into ``KeyboardInterrupt``; ignore repeats meanwhile.
+    """Turn the first SIGINT into ``KeyboardInterrupt``, SIGTERM into :class:`Terminated`.
 
     Cleanup takes milliseconds; a second Ctrl-C arriving during it would interrupt the
     cleanup itself and leave a temporary file behind, so later signals only print a
@@ -51,7 +61,7 @@ def signalsInterrupt() -> Iterator[list[int]]:
     def handler(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
         if len(received) == 1:
-            raise KeyboardInterrupt
+            raise Terminated("SIGTERM") if signum == signal.SIGTERM else KeyboardInterrupt
         _say("still closing resources, one moment...")
 
     watched = [signal.SIGINT, signal.SIGTERM]

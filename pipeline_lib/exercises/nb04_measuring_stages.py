@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import naive
 from ..cleanup import describeError
@@ -32,12 +32,15 @@ TIMELINE_COSTS_MS = {"source": 0.2, "Parser": 0.3, "Validator": 2.0, "sink": 1.0
 BOTTLENECK_COSTS_MS = {"Calibrator": 0.2, "OutlierFilter": 0.05, "Enricher": 0.6}
 
 #: Other pipelines the student's ``findBottleneck`` must also get right, chosen so that each
-#: typical wrong rule (per-record cost, record count, the wrong direction, per-output cost
-#: times input records, a fixed position or name) picks a wrong stage in at least one of
-#: them: (name, ms per input record, keep one input record in every ``keepEvery``).
+#: typical wrong rule (per-record cost, record count, records dropped, the wrong direction,
+#: per-output cost times input records, a fixed position or name) picks a wrong stage in at
+#: least one of them, and no two of those rules pick the same stages in all of them (so
+#: the rule a wrong answer follows can be named): (name, ms per input record, keep one
+#: input record in every ``keepEvery``).
 OTHER_PIPELINES: dict[str, list[tuple[str, float, int]]] = {
     "ingest": [("Decoder", 0.16, 1), ("Dedup", 0.15, 12), ("Geocoder", 2.0, 1)],
     "scoring": [("Parse", 0.05, 1), ("Score", 0.4, 4), ("Store", 1.0, 1)],
+    "cleaning": [("Trim", 0.1, 1), ("Sample", 0.02, 10), ("Classify", 3.0, 1)],
 }
 _RECORDS = 2000  # records through each of OTHER_PIPELINES
 
@@ -126,9 +129,8 @@ def _askStudent(findBottleneck: Any, metrics: dict[str, StageMetrics], where: st
         ) from None
 
 
-def _judgeAnswer(answer: Any, metrics: dict[str, StageMetrics], where: str) -> None:
-    """Accept the stage with the most own time; otherwise name the rule the answer follows."""
-    names = " → ".join(metrics)
+def _requireName(answer: Any, metrics: dict[str, StageMetrics], where: str) -> None:
+    """``answer`` is one of the stage names of ``metrics``, or the mistake is named."""
     require(
         answer is not None,
         f"findBottleneck returned None on {where}",
@@ -141,49 +143,89 @@ def _judgeAnswer(answer: Any, metrics: dict[str, StageMetrics], where: str) -> N
     )
     require(
         answer in metrics,
-        f"findBottleneck returned {answer!r} on {where}, whose stages are {names}",
+        f"findBottleneck returned {answer!r} on {where}, whose stages are {' → '.join(metrics)}",
         hint="it must read the metrics it is given: a name written by hand, or one taken "
         "from ctx.metrics instead of the argument, is right for one pipeline only",
     )
 
-    def pick(key: Callable[[StageMetrics], float]) -> str:
-        return max(metrics, key=lambda name: key(metrics[name]))
 
-    right = pick(lambda m: m.ownSeconds)
-    if answer == right:
+def _costliest(metrics: dict[str, StageMetrics]) -> str:
+    """The model answer: the stage with the most own time."""
+    return max(metrics, key=lambda name: metrics[name].ownSeconds)
+
+
+def _picking(key: Callable[[StageMetrics], float]) -> Callable[[dict[str, StageMetrics]], str]:
+    """The rule "the stage with the largest ``key``" (``max``: the first of equals)."""
+    return lambda metrics: max(metrics, key=lambda name: key(metrics[name]))
+
+
+class _WrongRule(NamedTuple):
+    """A typical wrong way to choose: the stage it picks, what to say of it, the hint."""
+
+    picks: Callable[[dict[str, StageMetrics]], str]
+    says: Callable[[StageMetrics], str]  # of the stage it picked, on the pipeline shown
+    hint: str
+
+
+#: The typical wrong rules, in the order their hints are tried. A rule's hint is given
+#: only when the student's function picks what the rule picks on *every* pipeline tried:
+#: a rule that agrees with a wrong answer on one pipeline by accident is not named.
+_WRONG_RULES = [
+    _WrongRule(
+        _picking(lambda m: m.meanLatencyMs),
+        lambda m: (
+            f"{m.stageName} is the slowest per record, but it handles only {m.recordsIn} records"
+        ),
+        "a per-record number (mean latency, throughput) leaves out how many records a "
+        "stage handles",
+    ),
+    _WrongRule(
+        _picking(lambda m: -m.throughputRps),
+        lambda m: (
+            f"{m.stageName} has the lowest throughput, but it handles only {m.recordsIn} records"
+        ),
+        "throughput is per record too: it leaves out how many records a stage handles",
+    ),
+    _WrongRule(
+        _picking(lambda m: m.meanLatencyMs * m.recordsIn),
+        lambda m: f"{m.stageName} reads {m.recordsIn} records but passes on {m.recordsOut}",
+        "meanLatencyMs is own time per record *out*: multiplied by the records *in*, it "
+        "overcounts a stage that drops records",
+    ),
+    _WrongRule(
+        _picking(lambda m: m.recordsIn),
+        lambda m: f"{m.stageName} handles the most records",
+        "the number of records leaves out what each one costs",
+    ),
+    _WrongRule(
+        _picking(lambda m: m.recordsIn - m.recordsOut),
+        lambda m: f"{m.stageName} drops the most records ({m.recordsIn - m.recordsOut})",
+        "a record dropped is not time spent: the question is how long each stage's work "
+        "takes, over all the records it handles",
+    ),
+    _WrongRule(
+        _picking(lambda m: -m.ownSeconds),
+        lambda m: f"{m.stageName} is the stage whose work costs the pipeline the least",
+        "check the direction of your comparison (max or min, the sort order)",
+    ),
+]
+
+
+def _judgeAnswers(answers: dict[str, Any], cases: dict[str, dict[str, StageMetrics]]) -> None:
+    """Accept the stage with the most own time everywhere; else name the rule followed."""
+    for where, metrics in cases.items():
+        _requireName(answers[where], metrics, where)
+    wrong = [where for where, metrics in cases.items() if answers[where] != _costliest(metrics)]
+    if not wrong:
         return
-    seen = metrics[answer]
-    mistakes = [
-        (
-            pick(lambda m: m.meanLatencyMs),
-            f"{answer} is the slowest per record, but it handles only {seen.recordsIn} records",
-            "a per-record number (mean latency, throughput) leaves out how many records a "
-            "stage handles",
-        ),
-        (
-            pick(lambda m: -m.throughputRps),
-            f"{answer} has the lowest throughput, but it handles only {seen.recordsIn} records",
-            "throughput is per record too: it leaves out how many records a stage handles",
-        ),
-        (
-            pick(lambda m: m.meanLatencyMs * m.recordsIn),
-            f"{answer} reads {seen.recordsIn} records but passes on {seen.recordsOut}",
-            "meanLatencyMs is own time per record *out*: multiplied by the records *in*, it "
-            "overcounts a stage that drops records",
-        ),
-        (
-            pick(lambda m: m.recordsIn),
-            f"{answer} handles the most records",
-            "the number of records leaves out what each one costs",
-        ),
-        (
-            max(metrics, key=lambda name: -metrics[name].ownSeconds),
-            f"{answer} is the stage whose work costs the pipeline the least",
-            "check the direction of your comparison (max or min, the sort order)",
-        ),
-    ]
-    for ruleAnswer, message, hint in mistakes:
-        require(answer != ruleAnswer, f"on {where}, {message}; {right} costs more in total", hint)
+    where, metrics = wrong[0], cases[wrong[0]]
+    answer, right = answers[where], _costliest(metrics)
+    for rule in _WRONG_RULES:
+        if all(answers[w] == rule.picks(m) for w, m in cases.items()):
+            raise NotYet(
+                f"on {where}, {rule.says(metrics[answer])}; {right} costs more in total",
+                rule.hint,
+            )
     raise NotYet(f"on {where}, findBottleneck picked {answer}; {right} costs more in total")
 
 
@@ -196,7 +238,8 @@ def checkBottleneck(metrics: Any, findBottleneck: Any) -> Verdict:
 
     ``metrics`` is the student's ``ctx.metrics`` (the engine's, measured on labClock); the
     function is tried on it and on :data:`OTHER_PIPELINES`, so a name written by hand or
-    a rule that is right by accident on one pipeline is refused, with the rule named.
+    a rule that is right by accident on one pipeline is refused, with the rule named when
+    the function follows it on every pipeline.
     """
     stages = _requireLabMetrics(metrics)
     require(
@@ -209,9 +252,10 @@ def checkBottleneck(metrics: Any, findBottleneck: Any) -> Verdict:
         cases = {"this pipeline (ctx.metrics)": stages} | {
             f"the pipeline {label!r}": _measuredRun(spec) for label, spec in OTHER_PIPELINES.items()
         }
-    for where, caseMetrics in cases.items():
-        _judgeAnswer(_askStudent(findBottleneck, caseMetrics, where), caseMetrics, where)
-    total = max(stages, key=lambda name: stages[name].ownSeconds)
+    _judgeAnswers(
+        {where: _askStudent(findBottleneck, m, where) for where, m in cases.items()}, cases
+    )
+    total = _costliest(stages)
     return correct(
         f"{total} spent {stages[total].ownSeconds * 1000:.0f} ms of own time, more than any "
         f"other stage, and findBottleneck also finds the costliest stage of "
@@ -321,6 +365,42 @@ def _timelineMistakes(
         f"predicted['slide']['Parser'] = {guess['slide']['Parser']} ms includes the source's "
         "next read",
         hint="slide 9's timer stops the moment Parser is asked again, before it asks the source",
+    )
+    _slideMisreadings(guess["slide"], measured["slide"])
+    require(
+        not _close(guess["engine"]["Validator"], costs["Validator"] + costs["Parser"]),
+        f"predicted['engine']['Validator'] = {guess['engine']['Validator']} ms subtracts only "
+        "the source's read",
+        hint="Validator waits on its input for the whole of Parser's next(): whose work "
+        "happens in there?",
+    )
+
+
+def _slideMisreadings(guess: dict[str, float], measured: dict[str, float]) -> None:
+    """Slide 9's numbers swapped between the stages, or with the stage's own work counted."""
+    costs = TIMELINE_COSTS_MS
+    require(
+        not (
+            _close(guess["Parser"], measured["Validator"])
+            and _close(guess["Validator"], measured["Parser"])
+        ),
+        "your slide 9 numbers are swapped between Parser and Validator",
+        hint="slide 9's timer for a stage covers everything that runs after its yield: "
+        "which stage has more running after it?",
+    )
+    after = {"Parser": costs["Validator"] + costs["sink"], "Validator": costs["sink"]}
+    for name, consumers in after.items():
+        require(
+            not _close(guess[name], consumers + costs[name]),
+            f"predicted['slide'][{name!r}] = {guess[name]} ms counts {name}'s own work too",
+            hint="slide 9 starts its timer at the yield, after the stage has done its work",
+        )
+    cycle = sum(costs.values())
+    require(
+        not _close(guess["Parser"], cycle),
+        f"predicted['slide']['Parser'] = {guess['Parser']} ms is a whole cycle, from one "
+        "request to the next",
+        hint="slide 9's timer starts when Parser yields, not when Parser is asked",
     )
 
 

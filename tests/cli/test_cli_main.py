@@ -308,6 +308,10 @@ def test_an_interrupted_run_closes_everything_and_writes_nothing(
     assert "[p] FAILED after" in stderr
     assert stderr.splitlines()[-1].startswith("pipeline-lib: pipeline 'p' interrupted")
     assert "Pipeline p: failed" in stdout
+    # Named for what happened: no one pressed Ctrl-C when a SIGTERM arrived.
+    expected = "Terminated: SIGTERM" if signum == signal.SIGTERM else "KeyboardInterrupt"
+    assert f"failed ({expected})" in stdout
+    assert (signum == signal.SIGTERM) == ("Terminated" in stderr)
     assert _leftovers(tmp_path / "out") == []
 
 

@@ -69,7 +69,15 @@ def byLoop(metrics: dict[str, Any]) -> Any:
     return best.stageName if best is not None else None
 
 
-@pytest.mark.parametrize("findBottleneck", [byOwnTime, byLatencyTimesOutput, byLoop])
+def byInputOverThroughput(metrics: dict[str, Any]) -> Any:
+    """Right, from the report's numbers: records in / (records in per second) = seconds."""
+    seconds = {name: m.recordsIn / m.throughputRps for name, m in metrics.items()}
+    return sorted(seconds, key=seconds.__getitem__)[-1]
+
+
+@pytest.mark.parametrize(
+    "findBottleneck", [byOwnTime, byLatencyTimesOutput, byLoop, byInputOverThroughput]
+)
 def test_bottleneck_right_answers_written_differently_pass(
     lab: dict[str, Any], findBottleneck: Callable[[Any], Any]
 ) -> None:
@@ -86,7 +94,21 @@ WRONG_RULES: list[tuple[str, Callable[[Any], Any], str]] = [
         lambda m: max(m, key=lambda n: m[n].meanLatencyMs),
         "per-record",
     ),
-    ("lowest throughput", lambda m: min(m, key=lambda n: m[n].throughputRps), "per-record"),
+    (
+        "lowest throughput",
+        lambda m: min(m, key=lambda n: m[n].throughputRps),
+        "throughput is per record",
+    ),
+    (
+        "own time per record in (1 / throughput)",
+        lambda m: max(m, key=lambda n: m[n].ownSeconds / m[n].recordsIn),
+        "throughput is per record",
+    ),
+    (
+        "the stage that drops the most records",
+        lambda m: max(m, key=lambda n: m[n].recordsIn - m[n].recordsOut),
+        "a record dropped is not time spent",
+    ),
     ("wrong direction", lambda m: min(m, key=lambda n: m[n].ownSeconds), "direction"),
     ("most records", lambda m: max(m, key=lambda n: m[n].recordsIn), "number of records"),
     (
@@ -113,6 +135,49 @@ def test_bottleneck_typical_wrong_answers_are_refused_with_their_mistake_named(
     assert not verdict, mistake
     assert hintWords in verdict.hint, (mistake, str(verdict))
     assert "ownSeconds" not in str(verdict), "a hint must not give the answer away"
+
+
+GENERAL_HINT = "summed over all the records it handled"
+
+# Rules that pick what a named mistake picks (the cheapest stage, the one dropping most,
+# the slowest per record) on *one* pipeline by accident: they are refused, but not told a
+# mistake they did not make; they get the exercise's general hint.
+UNNAMED_RULES: list[tuple[str, Callable[[Any], Any]]] = [
+    (
+        "p99 times records in",
+        lambda m: max(m, key=lambda n: m[n].percentileMs(99) * m[n].recordsIn),
+    ),
+    (
+        "max latency times records out",
+        lambda m: max(m, key=lambda n: m[n].maxLatencyMs * m[n].recordsOut),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mistake", "findBottleneck"), UNNAMED_RULES, ids=[rule[0] for rule in UNNAMED_RULES]
+)
+def test_bottleneck_a_rule_matching_a_named_mistake_on_one_pipeline_only_is_not_misnamed(
+    lab: dict[str, Any], mistake: str, findBottleneck: Callable[[Any], Any]
+) -> None:
+    verdict = checkBottleneck(lab, findBottleneck)
+    assert not verdict, mistake
+    assert GENERAL_HINT in verdict.hint, (mistake, str(verdict))
+    assert "direction" not in verdict.hint and "dropped" not in verdict.hint, str(verdict)
+
+
+def test_bottleneck_the_direction_hint_needs_the_cheapest_stage_on_every_pipeline(
+    lab: dict[str, Any],
+) -> None:
+    def cheapestHereOnly(metrics: dict[str, Any]) -> Any:
+        """The cheapest stage on the lab pipeline, the costliest elsewhere."""
+        pick = min if "OutlierFilter" in metrics else max
+        return pick(metrics, key=lambda name: metrics[name].ownSeconds)
+
+    verdict = checkBottleneck(lab, cheapestHereOnly)
+    assert not verdict and "direction" not in verdict.hint, str(verdict)
+    reversedSort = checkBottleneck(lab, lambda m: sorted(m, key=lambda n: -m[n].ownSeconds)[-1])
+    assert not reversedSort and "direction" in reversedSort.hint, str(reversedSort)
 
 
 def test_bottleneck_a_name_instead_of_a_function_is_refused(lab: dict[str, Any]) -> None:
@@ -196,6 +261,24 @@ def test_timeline_prediction_right_answers_pass(predicted: Any) -> None:
         ({"slide": {"Parser": 2.0, "Validator": 1.0}, "engine": RIGHT["engine"]}, "who works"),
         ({"slide": {"Parser": 3.2, "Validator": 1.0}, "engine": RIGHT["engine"]}, "before it asks"),
         ({v: {n: x / 1000 for n, x in d.items()} for v, d in RIGHT.items()}, "1000"),
+        # slide 9's numbers swapped between the two stages
+        (
+            {"slide": {"Parser": 1.0, "Validator": 3.0}, "engine": RIGHT["engine"]},
+            "after its yield",
+        ),
+        # the stage's own work counted into slide 9's timer (Parser, then Validator)
+        (
+            {"slide": {"Parser": 3.3, "Validator": 1.0}, "engine": RIGHT["engine"]},
+            "after the stage",
+        ),
+        (
+            {"slide": {"Parser": 3.0, "Validator": 3.0}, "engine": RIGHT["engine"]},
+            "after the stage",
+        ),
+        # a whole cycle, from Parser being asked to Parser being asked again
+        ({"slide": {"Parser": 3.5, "Validator": 1.0}, "engine": RIGHT["engine"]}, "not when"),
+        # Validator's engine time minus the source's read only, not Parser's whole next()
+        ({"slide": RIGHT["slide"], "engine": {"Parser": 0.3, "Validator": 2.3}}, "whole of Parser"),
     ],
 )
 def test_timeline_prediction_typical_misreadings_are_named(predicted: Any, hintWords: str) -> None:
