@@ -51,9 +51,14 @@ def jupyterLab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLabS
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright, shared by the session's browser tests."""
+    """Debian's Chromium driven by Playwright, shared by one test module's browser tests.
+
+    Per module, not per session: Playwright's sync API keeps an event loop running in the
+    main thread while it is started, and every later ``asyncio.run`` in the session would
+    fail with "cannot be called from a running event loop".
+    """
     requireBrowser()
     from playwright.sync_api import sync_playwright
 
