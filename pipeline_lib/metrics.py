@@ -50,6 +50,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice, repeat
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from .cleanup import closeIterator, describeError
@@ -65,6 +66,11 @@ logger = logging.getLogger("pipeline_lib")
 ROUND_SIZE = 256
 #: A round whose mean own time is below this (ms) makes the next round sampled.
 FAST_STAGE_MS = 0.02
+
+# The output side's *gate* (see ``_StageTimer.outputs``): an iterator over this tuple
+# lets at most this many records through before the output side opens a fresh one.
+_GATE_SIZE = 4096
+_GATE = (None,) * _GATE_SIZE
 
 S = TypeVar("S")
 R = TypeVar("R")
@@ -217,6 +223,7 @@ class _StageTimer:
     """
 
     __slots__ = (
+        "_gate",
         "_latencies",
         "_random",
         "_sampled",
@@ -244,6 +251,9 @@ class _StageTimer:
         self._latencies: list[float] = []  # the current round's timed records, in seconds
         self._weights: list[int] = []  # how many output records each of them stands for
         self._random = random.Random(metrics.stageName)
+        # The output side's current gate (see outputs); Any: typeshed does not declare
+        # a tuple iterator's __setstate__.
+        self._gate: Any = iter(_GATE)
 
     def call(
         self, processMethod: ProcessMethod[S, R], stage: S, stream: Iterator[Any]
@@ -286,6 +296,7 @@ class _StageTimer:
             if gap:
                 yield islice(stream, gap)
             self.requestedTimings += 1
+            self._gate.__setstate__(_GATE_SIZE)  # close the gate: see outputs
 
     def _drawGaps(self) -> list[int]:
         """Untimed input records before each timed one: geometric, mean ``sampleEvery - 1``."""
@@ -295,37 +306,49 @@ class _StageTimer:
     # -- the output side: what the consumer iterates over ------------------------------
 
     def outputs(self, inner: Iterator[R], closeAfter: Iterator[Any]) -> Iterator[R]:
-        """Yield the stage's records; time the stage's ``next()`` while timing is on."""
+        """Yield the stage's records; time the stage's ``next()`` while timing is on.
+
+        Between timed records, the records pass at C speed through a *gate*: ``zip``
+        takes a step of ``gate`` (an iterator over the tuple ``_GATE``) and then pulls a
+        record from the stage, and ``itemgetter(1)`` keeps the record. When the input
+        side ends an untimed gap (inside the stage's ``next()``) it closes the gate
+        with ``gate.__setstate__(len(_GATE))`` (how ``pickle`` restores an iterator's
+        position; past the end means: stop at the next step). The record being pulled
+        is still delivered; the next step stops at the gate without pulling the stage,
+        and this side times the next record. The records out are counted by a
+        :class:`~pipeline_lib.tally.Tally` around the stage, exact even if it fails.
+        """
         clock, metrics, latencies, weights = (
             self.clock,
             self.metrics,
             self._latencies,
             self._weights,
         )
-        count = lastTimed = 0
+        produced = Tally(inner)
+        records, lastTimed = produced.stream, 0
         metrics.outcome = "running"
         try:
             while True:
                 finished = self.finishedTimings  # only this side writes it
                 if self.requestedTimings == finished:  # untimed until the input side asks
-                    for record in inner:
-                        count += 1
-                        yield record
-                        if self.requestedTimings != finished:
-                            break
-                    else:
-                        metrics.outcome = "exhausted"
+                    before = produced.count
+                    self._gate = gate = iter(_GATE)
+                    yield from map(itemgetter(1), zip(gate, records, strict=False))
+                    if self.requestedTimings == finished:  # the gate did not close:
+                        if produced.count - before == _GATE_SIZE:
+                            continue  # it let its whole length through: open a fresh one
+                        metrics.outcome = "exhausted"  # the stage ended
                         return
                 upstream, start = self.upstreamSeconds, clock()
                 try:
-                    record = next(inner)
+                    record = next(records)
                 except StopIteration:
                     ownTime = clock() - start - (self.upstreamSeconds - upstream)
                     metrics.tailSeconds = max(0.0, ownTime)
                     metrics.outcome = "exhausted"
                     return
                 latencies.append(clock() - start - (self.upstreamSeconds - upstream))
-                count += 1
+                count = produced.count
                 weights.append(count - lastTimed)  # itself and the untimed ones before it
                 lastTimed = count
                 if len(latencies) == ROUND_SIZE:
@@ -341,7 +364,7 @@ class _StageTimer:
             metrics.outcome, metrics.error = "failed", describeError(error)
             raise
         finally:
-            metrics.recordsOut = count
+            metrics.recordsOut = produced.count
             self._endRound()
             closeIterator(inner)  # the stage's own finally runs now, not at garbage collection
             closeIterator(closeAfter)
