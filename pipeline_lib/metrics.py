@@ -50,7 +50,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice, repeat
-from operator import itemgetter
+from operator import itemgetter, length_hint
 from typing import Any, TypeVar
 
 from .cleanup import closeIterator, describeError
@@ -71,6 +71,7 @@ FAST_STAGE_MS = 0.02
 # lets at most this many records through before the output side opens a fresh one.
 _GATE_SIZE = 4096
 _GATE = (None,) * _GATE_SIZE
+_second = itemgetter(1)  # the record, out of zip's (gate step, record)
 
 S = TypeVar("S")
 R = TypeVar("R")
@@ -331,11 +332,10 @@ class _StageTimer:
             while True:
                 finished = self.finishedTimings  # only this side writes it
                 if self.requestedTimings == finished:  # untimed until the input side asks
-                    before = produced.count
                     self._gate = gate = iter(_GATE)
-                    yield from map(itemgetter(1), zip(gate, records, strict=False))
+                    yield from map(_second, zip(gate, records))  # noqa: B905 (not strict)
                     if self.requestedTimings == finished:  # the gate did not close:
-                        if produced.count - before == _GATE_SIZE:
+                        if not length_hint(gate):
                             continue  # it let its whole length through: open a fresh one
                         metrics.outcome = "exhausted"  # the stage ended
                         return
