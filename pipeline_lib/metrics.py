@@ -50,7 +50,6 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice, repeat
-from operator import itemgetter, length_hint
 from typing import Any, TypeVar
 
 from .cleanup import closeIterator, describeError
@@ -66,12 +65,6 @@ logger = logging.getLogger("pipeline_lib")
 ROUND_SIZE = 256
 #: A round whose mean own time is below this (ms) makes the next round sampled.
 FAST_STAGE_MS = 0.02
-
-# The output side's *gate* (see ``_StageTimer.outputs``): an iterator over this tuple
-# lets at most this many records through before the output side opens a fresh one.
-_GATE_SIZE = 4096
-_GATE = (None,) * _GATE_SIZE
-_second = itemgetter(1)  # the record, out of zip's (gate step, record)
 
 S = TypeVar("S")
 R = TypeVar("R")
@@ -224,7 +217,6 @@ class _StageTimer:
     """
 
     __slots__ = (
-        "_gate",
         "_latencies",
         "_random",
         "_sampled",
@@ -252,9 +244,6 @@ class _StageTimer:
         self._latencies: list[float] = []  # the current round's timed records, in seconds
         self._weights: list[int] = []  # how many output records each of them stands for
         self._random = random.Random(metrics.stageName)
-        # The output side's current gate (see outputs); Any: typeshed does not declare
-        # a tuple iterator's __setstate__.
-        self._gate: Any = iter(_GATE)
 
     def call(
         self, processMethod: ProcessMethod[S, R], stage: S, stream: Iterator[Any]
@@ -297,7 +286,6 @@ class _StageTimer:
             if gap:
                 yield islice(stream, gap)
             self.requestedTimings += 1
-            self._gate.__setstate__(_GATE_SIZE)  # close the gate: see outputs
 
     def _drawGaps(self) -> list[int]:
         """Untimed input records before each timed one: geometric, mean ``sampleEvery - 1``."""
@@ -307,48 +295,37 @@ class _StageTimer:
     # -- the output side: what the consumer iterates over ------------------------------
 
     def outputs(self, inner: Iterator[R], closeAfter: Iterator[Any]) -> Iterator[R]:
-        """Yield the stage's records; time the stage's ``next()`` while timing is on.
-
-        Between timed records, the records pass at C speed through a *gate*: ``zip``
-        takes a step of ``gate`` (an iterator over the tuple ``_GATE``) and then pulls a
-        record from the stage, and ``itemgetter(1)`` keeps the record. When the input
-        side ends an untimed gap (inside the stage's ``next()``) it closes the gate
-        with ``gate.__setstate__(len(_GATE))`` (how ``pickle`` restores an iterator's
-        position; past the end means: stop at the next step). The record being pulled
-        is still delivered; the next step stops at the gate without pulling the stage,
-        and this side times the next record. The records out are counted by a
-        :class:`~pipeline_lib.tally.Tally` around the stage, exact even if it fails.
-        """
+        """Yield the stage's records; time the stage's ``next()`` while timing is on."""
         clock, metrics, latencies, weights = (
             self.clock,
             self.metrics,
             self._latencies,
             self._weights,
         )
-        produced = Tally(inner)
-        records, lastTimed = produced.stream, 0
+        count = lastTimed = 0
         metrics.outcome = "running"
         try:
             while True:
                 finished = self.finishedTimings  # only this side writes it
                 if self.requestedTimings == finished:  # untimed until the input side asks
-                    self._gate = gate = iter(_GATE)
-                    yield from map(_second, zip(gate, records))  # noqa: B905 (not strict)
-                    if self.requestedTimings == finished:  # the gate did not close:
-                        if not length_hint(gate):
-                            continue  # it let its whole length through: open a fresh one
-                        metrics.outcome = "exhausted"  # the stage ended
+                    for record in inner:
+                        count += 1
+                        yield record
+                        if self.requestedTimings != finished:
+                            break
+                    else:
+                        metrics.outcome = "exhausted"
                         return
                 upstream, start = self.upstreamSeconds, clock()
                 try:
-                    record = next(records)
+                    record = next(inner)
                 except StopIteration:
                     ownTime = clock() - start - (self.upstreamSeconds - upstream)
                     metrics.tailSeconds = max(0.0, ownTime)
                     metrics.outcome = "exhausted"
                     return
                 latencies.append(clock() - start - (self.upstreamSeconds - upstream))
-                count = produced.count
+                count += 1
                 weights.append(count - lastTimed)  # itself and the untimed ones before it
                 lastTimed = count
                 if len(latencies) == ROUND_SIZE:
@@ -364,7 +341,7 @@ class _StageTimer:
             metrics.outcome, metrics.error = "failed", describeError(error)
             raise
         finally:
-            metrics.recordsOut = produced.count
+            metrics.recordsOut = count
             self._endRound()
             closeIterator(inner)  # the stage's own finally runs now, not at garbage collection
             closeIterator(closeAfter)

@@ -97,7 +97,7 @@ def test_a_stage_that_runs_out_passes_every_record_once(copies: list[int], extra
 
 
 def test_a_stage_yielding_many_records_per_input_passes_them_all() -> None:
-    """Longer untimed stretches than the gate lets through at once (``_GATE_SIZE``)."""
+    """Untimed stretches of thousands of outputs between two inputs."""
 
     class Exploder:
         @measuredStage("Exploder", clock=FakeClock())
