@@ -124,24 +124,23 @@ class SqliteSink:
     def __init__(self, database: Database, table: str = "readings") -> None:
         self.database = database
         self.table = table
-        self._quotedTable = quotedTable(table, name="SqliteSink.table")
 
     def __repr__(self) -> str:
         return f"SqliteSink({describeDatabase(self.database)!r}, table={self.table!r})"
 
     def consume(self, stream: Iterable[Any]) -> int:
         """Insert every record in one transaction; return how many were inserted."""
+        quoted = quotedTable(self.table, name="SqliteSink.table")  # now: table may change
         with connectionFor(self.database, f"SqliteSink({self.table})", mustExist=False) as conn:
             tally = Tally(stream)
             try:
                 conn.execute("BEGIN")
                 conn.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self._quotedTable} "
+                    f"CREATE TABLE IF NOT EXISTS {quoted} "
                     "(sensorId TEXT NOT NULL, timestamp REAL NOT NULL, value REAL)"
                 )
                 conn.executemany(
-                    f"INSERT INTO {self._quotedTable} (sensorId, timestamp, value) "
-                    "VALUES (?, ?, ?)",
+                    f"INSERT INTO {quoted} (sensorId, timestamp, value) VALUES (?, ?, ?)",
                     map(_fields, tally.stream),
                 )
                 conn.commit()

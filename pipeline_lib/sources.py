@@ -155,7 +155,6 @@ class SqliteSource:
     def __init__(self, database: Database, table: str = "readings") -> None:
         self.database = database
         self.table = table
-        self._quotedTable = quotedTable(table, name="SqliteSource.table")
 
     def __repr__(self) -> str:
         return f"SqliteSource({describeDatabase(self.database)!r}, table={self.table!r})"
@@ -163,10 +162,10 @@ class SqliteSource:
     def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:
         """Yield the table's rows as readings; ``resumeAfter`` is an SQL ``OFFSET``."""
         holder = f"SqliteSource({self.table})"
+        quoted = quotedTable(self.table, name="SqliteSource.table")  # now: table may change
         with connectionFor(self.database, holder, mustExist=True) as conn:
             query = (
-                f"SELECT sensorId, timestamp, value FROM {self._quotedTable} "
-                "ORDER BY rowid LIMIT -1 OFFSET ?"
+                f"SELECT sensorId, timestamp, value FROM {quoted} ORDER BY rowid LIMIT -1 OFFSET ?"
             )
             try:
                 cursor = conn.execute(query, (resumeAfter,))

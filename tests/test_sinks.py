@@ -155,3 +155,20 @@ def test_an_interrupt_as_the_rename_returns_reaches_the_caller_with_the_files_st
     assert raised.value.__notes__ == [f"CsvSink: {path} was completely written"]
     assert path.read_text().count("\n") == 4
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_a_sqlite_sink_writes_to_the_table_it_has_now(tmp_path: Path) -> None:
+    """The table is a field: changing it after construction changes where rows go."""
+
+    from pipeline_lib import SensorSource, SqliteSink, SqliteSource
+
+    database = tmp_path / "db.sqlite"
+    sink = SqliteSink(database, table="first")
+    sink.table = "second"
+    sink.consume(SensorSource(count=3).stream())
+    with sqlite3.connect(database) as conn:
+        tables = [row[0] for row in conn.execute("select name from sqlite_master")]
+    assert tables == ["second"]
+    source = SqliteSource(database, table="first")
+    source.table = "second"
+    assert len(list(source.stream())) == 3
