@@ -6,6 +6,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,7 @@ def test_a_sqlite_sink_writes_to_the_table_it_has_now(tmp_path: Path) -> None:
     sink = SqliteSink(database, table="first")
     sink.table = "second"
     sink.consume(SensorSource(count=3).stream())
-    with sqlite3.connect(database) as conn:
+    with closing(sqlite3.connect(database)) as conn:
         tables = [row[0] for row in conn.execute("select name from sqlite_master")]
     assert tables == ["second"]
     source = SqliteSource(database, table="first")
