@@ -7,11 +7,15 @@ is true in general and not an artefact of our teaching aids.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gc
 import logging
+import sqlite3
+import time
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -152,6 +156,128 @@ def test_a_permanent_failure_reaches_the_caller_as_itself_with_a_note(pool: Conn
     assert error.__cause__ is None and error.__context__ is None
     assert "retryOnFailure gave up" in error.__notes__[0]
     assert pool.inUse == 0
+
+
+def test_slide_10_holds_the_failed_attempts_connection_for_the_whole_wait(
+    pool: ConnectionPool, noCycleCollector: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slide 10 sleeps inside its except block: the live exception keeps the failed frame."""
+    inUseAtSleep: list[int] = []
+    monkeypatch.setattr(time, "sleep", lambda seconds: inUseAtSleep.append(pool.inUse))
+
+    class SlideLink(LinkThatDrops):
+        @naive.retryOnFailure(maxAttempts=4, delaySeconds=0.5)
+        def stream(self) -> Iterator[SensorReading]:
+            yield from super().stream()
+
+    list(SlideLink(pool, dropsAt=(3, 120, 210)).stream())
+    assert inUseAtSleep == [1, 1, 1]
+    assert pool.inUse == 0
+
+
+def _vmSteps(database: Path, query: str, parameters: tuple[int, ...]) -> tuple[int, int]:
+    """(rows returned, SQLite virtual-machine steps taken) for one query."""
+    steps = 0
+
+    def step() -> int:
+        nonlocal steps
+        steps += 1
+        return 0  # 0: carry on
+
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        conn.set_progress_handler(step, 1)
+        rows = conn.execute(query, parameters).fetchall()
+    return len(rows), steps
+
+
+def test_an_offset_still_steps_over_the_skipped_rows_and_a_rowid_bound_does_not(
+    pool: ConnectionPool,
+) -> None:
+    """Notebook 05: SQLite steps over an OFFSET's rows inside SQL; WHERE rowid > ? seeks."""
+    offset = "SELECT * FROM readings ORDER BY rowid LIMIT 10 OFFSET ?"
+    rowid = "SELECT * FROM readings WHERE rowid > ? ORDER BY rowid LIMIT 10"
+    (nearOffset, nearSteps), (farOffset, farSteps) = (
+        _vmSteps(pool.database, offset, (k,)) for k in (0, 280)
+    )
+    (nearRowid, nearSeek), (farRowid, farSeek) = (
+        _vmSteps(pool.database, rowid, (k,)) for k in (0, 280)
+    )
+    assert nearOffset == farOffset == nearRowid == farRowid == 10
+    assert farSteps > nearSteps + 280  # every skipped row costs steps
+    assert farSeek <= nearSeek + 5  # the rowid bound jumps to row 281
+
+
+# -- tenacity, and any retry that wraps the call ----------------------------------------
+
+
+def retryTheCall(maxAttempts: int, retryOn: type[Exception]) -> Callable[..., Any]:
+    """A retry decorator of tenacity's shape: it retries the *call* until it returns."""
+
+    def decorator(function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for attempt in range(1, maxAttempts + 1):
+                try:
+                    return function(*args, **kwargs)
+                except retryOn:
+                    if attempt == maxAttempts:
+                        raise
+            raise AssertionError("unreachable")
+
+        return wrapper
+
+    return decorator
+
+
+class DropsOnce:
+    """Yields 0..4 and drops the link once, at 2; counts how often it is called."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.dropped = False
+
+    def records(self) -> Iterator[int]:
+        self.calls += 1
+        for number in range(5):
+            if number == 2 and not self.dropped:
+                self.dropped = True
+                raise ConnectionResetError("the hub reset the link")
+            yield number
+
+
+def test_a_retry_that_wraps_the_call_retries_a_plain_function_that_fails() -> None:
+    """The control: the decorator below does retry, when the failure is inside the call."""
+    link = DropsOnce()
+    readAll = retryTheCall(maxAttempts=3, retryOn=ConnectionResetError)(
+        lambda: list(link.records())
+    )
+    assert readAll() == [0, 1, 2, 3, 4] and link.calls == 2
+
+
+def test_a_retry_that_wraps_the_call_retries_nothing_on_a_generator_function() -> None:
+    """Notebook 05: calling a generator function runs none of its body; the failure comes
+    later, while the caller iterates, and reaches the caller at the first attempt."""
+    link = DropsOnce()
+    stream = retryTheCall(maxAttempts=3, retryOn=ConnectionResetError)(link.records)
+    delivered: list[int] = []
+    with pytest.raises(ConnectionResetError, match="reset the link"):
+        delivered.extend(stream())
+    assert delivered == [0, 1] and link.calls == 1
+
+
+def test_tenacity_retry_on_a_generator_function_retries_nothing() -> None:
+    """The same claim with tenacity itself, wherever it is installed (not a dependency)."""
+    tenacity = pytest.importorskip("tenacity")
+    link = DropsOnce()
+    stream = tenacity.retry(
+        stop=tenacity.stop_after_attempt(3),
+        retry=tenacity.retry_if_exception_type(ConnectionResetError),
+    )(link.records)
+    delivered: list[int] = []
+    with pytest.raises(ConnectionResetError, match="reset the link"):
+        delivered.extend(stream())
+    assert delivered == [0, 1] and link.calls == 1
+    assert stream.statistics["attempt_number"] == 1
 
 
 # -- notebook 06: remove one layer, lose its job ----------------------------------------
