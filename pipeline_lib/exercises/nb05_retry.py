@@ -86,8 +86,21 @@ def checkResumableSource(sourceClass: Any) -> Verdict:
         pool = _RowCountingPool(scratch.database, size=2)
         try:
             return _checkResumable(sourceClass, pool)
+        except sqlite3.Error as error:  # the student's query: say what SQLite refused
+            raise NotYet(
+                f"your query failed: {describeError(error)}", hint=_sqlHint(error)
+            ) from None
         finally:
             pool.close(force=True)  # a wrong answer may keep a connection: none outlives the check
+
+
+def _sqlHint(error: sqlite3.Error) -> str:
+    if "OFFSET" in str(error):
+        return (
+            "SQLite accepts OFFSET only after a LIMIT: look up its LIMIT clause (a negative "
+            "LIMIT means no limit)"
+        )
+    return "run your query on its own first (conn.execute(query, (73,)).fetchall())"
 
 
 def _checkResumable(sourceClass: Any, pool: _RowCountingPool) -> Verdict:
@@ -201,7 +214,7 @@ _PERMANENT_HINTS = {
 }
 _MISSED_HINTS = {
     3: "a locked database is released when the other process commits, but it is a "
-    "sqlite3.OperationalError, not an OSError: the default rule cannot know it",
+    "sqlite3.OperationalError, not an OSError: a rule about OSErrors alone cannot know it",
 }
 
 
@@ -240,8 +253,8 @@ def checkRetryOn(retryOn: Any) -> Verdict:
     _requireJudgedByKind(policy)
     return correct(
         "the 4 transient errors are retried (the locked database too), the 4 permanent ones "
-        "raised at once, and errors of the same kinds beyond the log are judged alike; a real "
-        "retried stream survives the lock, each record once"
+        "raised at once, and errors beyond the log are judged by their kind (a bug is not "
+        "retried); a real retried stream survives the lock, each record once"
     )
 
 
@@ -254,6 +267,15 @@ _OTHER_ERRORS: tuple[tuple[Exception, bool], ...] = (
     (PermissionError(13, "Permission denied", "/data/hub/archive.sqlite"), False),
     (sqlite3.OperationalError("no such table: archive"), False),
     (ValueError("malformed reading: value='--'"), False),
+)
+
+
+#: Errors no wait heals that the hub's log does not show, each with why.
+_UNLOGGED_PERMANENT: tuple[tuple[Exception, str], ...] = (
+    (IsADirectoryError(21, "Is a directory", "/data/hub"), "path"),
+    (NotADirectoryError(20, "Not a directory", "/data/hub/readings.sqlite/wal"), "path"),
+    (TypeError("unsupported operand type(s) for -: 'str' and 'float'"), "bug"),
+    (ZeroDivisionError("float division by zero"), "bug"),
 )
 
 
@@ -270,6 +292,22 @@ def _requireJudgedByKind(policy: RetryPolicy) -> None:
             hint="judge an error by its kind, and by what its message says only where one "
             "kind covers both a transient and a permanent error",
         )
+    _requireUnloggedPermanentRaised(policy)
+
+
+def _requireUnloggedPermanentRaised(policy: RetryPolicy) -> None:
+    """A deny-list (retry all but the permanent errors of the log) retries a bug too."""
+    retried = [(e, why) for e, why in _UNLOGGED_PERMANENT if policy.isTransient(e)]
+    require(
+        not retried,
+        f"it retries {_described([e for e, _ in retried])}, which no wait heals, though "
+        "the hub's log does not show them: your rule retries what it does not recognise",
+        hint="an error nobody listed, a bug such as a TypeError, is retried as well: say which "
+        "errors a wait may heal rather than which it cannot"
+        if any(why == "bug" for _, why in retried)
+        else "every OSError about the path itself (see 'Transient or permanent?') fails the "
+        "same way after any wait",
+    )
 
 
 def _flakyNumbers(error: Exception, atRecord: int = 5) -> Callable[..., Iterator[int]]:
@@ -353,9 +391,7 @@ def checkRetryBudget(policy: Any) -> Verdict:
         sum(shortest) >= 20.0,
         f"at their shortest (jitter drawing low) the waits total {sum(shortest):.1f} s: a 20 s "
         "outage outlasts every attempt",
-        hint="equal waits add up slowly: let each wait grow from the last"
-        if nominal[-1] <= nominal[0]
-        else "at its lowest, jitter shortens every wait: more attempts, or less jitter",
+        hint=_shortHint(policy, nominal),
     )
     require(
         nominal[-1] > nominal[0],
@@ -391,6 +427,17 @@ def checkRetryBudget(policy: Any) -> Verdict:
         f"{sum(nominal):.1f} s in total, each job drawing its own: a 20 s outage is ridden "
         "out, and the job gives up within its budget"
     )
+
+
+def _shortHint(policy: RetryPolicy, nominal: tuple[float, ...]) -> str:
+    if nominal[-1] > nominal[0]:
+        return "at its lowest, jitter shortens every wait: more attempts, or less jitter"
+    if policy.backoff > 1.0:
+        return (
+            "your backoff cannot grow these waits: a first wait of 0 s stays 0 s, and a "
+            "ceiling at or below the first wait holds every wait at the ceiling"
+        )
+    return "equal waits add up slowly: let each wait grow from the last"
 
 
 def _requireOwnSchedule(policy: RetryPolicy, nominal: tuple[float, ...]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -103,12 +104,56 @@ class ReleasesOnlyAtTheEnd(HubReadings):
         self.pool.release(conn)
 
 
+class OffsetWithoutLimit(HubReadings):
+    """The right idea in SQL SQLite refuses: OFFSET needs a LIMIT before it."""
+
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        with self.pool.connection() as conn:
+            for row in conn.execute(QUERY + " OFFSET ?", (resumeAfter,)):
+                yield SensorReading(*row)
+
+
+class OffsetBeforeLimit(HubReadings):
+    """The right clauses in the wrong order."""
+
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        with self.pool.connection() as conn:
+            for row in conn.execute(QUERY + " OFFSET ? LIMIT -1", (resumeAfter,)):
+                yield SensorReading(*row)
+
+
+class LimitCommaHubReadings(HubReadings):
+    """Right, written differently: SQLite's LIMIT offset, count form, rows mapped lazily."""
+
+    def stream(self, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        with self.pool.connection() as conn:
+            yield from map(
+                SensorReading._make, conn.execute(QUERY + " LIMIT ?, -1", (resumeAfter,))
+            )
+
+
+class AcquireReleaseHubReadings(HubReadings):
+    """Right, written differently: acquire/release in try/finally, a named parameter."""
+
+    def stream(self, *, resumeAfter: int = 0) -> Iterator[SensorReading]:  # type: ignore[override]
+        conn = self.pool.acquire(holder="HubReadings")
+        try:
+            cursor = conn.execute(QUERY + " LIMIT -1 OFFSET :skip", {"skip": resumeAfter})
+            while (row := cursor.fetchone()) is not None:
+                yield SensorReading(*row)
+        finally:
+            self.pool.release(conn)
+
+
 class NoStream:
     def __init__(self, pool: ConnectionPool) -> None:
         self.pool = pool
 
 
-@pytest.mark.parametrize("answer", [ResumableHubReadings, RowidHubReadings])
+@pytest.mark.parametrize(
+    "answer",
+    [ResumableHubReadings, RowidHubReadings, LimitCommaHubReadings, AcquireReleaseHubReadings],
+)
 def test_a_source_that_resumes_correctly_passes(answer: type) -> None:
     verdict = checkResumableSource(answer)
     assert verdict, verdict
@@ -152,6 +197,14 @@ def test_a_source_that_does_not_resume_fails_with_the_reason(
     assert "OFFSET" not in verdict.hint  # the first hint points at the idea, not the answer
 
 
+@pytest.mark.parametrize("answer", [OffsetWithoutLimit, OffsetBeforeLimit])
+def test_an_offset_sqlite_refuses_is_named_as_a_missing_limit(answer: type) -> None:
+    verdict = checkResumableSource(answer)
+    assert not verdict
+    assert 'your query failed: OperationalError: near "OFFSET"' in verdict.message, str(verdict)
+    assert "OFFSET only after a LIMIT" in verdict.hint, str(verdict)
+
+
 # -- exercise 2: retryOn -----------------------------------------------------------------
 
 
@@ -173,9 +226,45 @@ def messageSaysLocked(error: BaseException) -> bool:
     return isinstance(error, (ConnectionError, TimeoutError))
 
 
-def test_a_predicate_written_differently_passes() -> None:
-    verdict = checkRetryOn(messageSaysLocked)
+def lockedByPattern(error: BaseException) -> Any:
+    """Right, written differently again: a truthy match object, not a bool."""
+    return isTransientOSError(error) or re.match(r"database is locked", str(error))
+
+
+@pytest.mark.parametrize("answer", [messageSaysLocked, lockedByPattern])
+def test_a_predicate_written_differently_passes(answer: Any) -> None:
+    verdict = checkRetryOn(answer)
     assert verdict, verdict
+
+
+def retryAllButTheLoggedPermanent(error: BaseException) -> bool:
+    """A deny-list: every error but the permanent kinds of the log (retries a bug too)."""
+    permanent = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+    return not isinstance(error, (*permanent, ValueError)) and "no such table" not in str(error)
+
+
+def slideMinusTwo(error: BaseException) -> bool:
+    """A partial fix of slide 10: OSError minus the two logged path errors, plus the lock."""
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error)
+    return isinstance(error, OSError) and not isinstance(error, FileNotFoundError | PermissionError)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "hint"),
+    [
+        (retryAllButTheLoggedPermanent, "it retries TypeError(", "rather than which it cannot"),
+        (slideMinusTwo, "it retries IsADirectoryError(", "about the path itself"),
+    ],
+)
+def test_a_rule_that_retries_errors_beyond_the_log_no_wait_heals_fails(
+    answer: Any, expected: str, hint: str
+) -> None:
+    verdict = checkRetryOn(answer)
+    assert not verdict
+    assert expected in verdict.message and "log does not show them" in verdict.message, verdict
+    assert hint in verdict.hint, str(verdict)
+    assert "isTransientOSError" not in verdict.hint
 
 
 LOGGED_TRANSIENT_LINES = {str(HUB_ERRORS[i]) for i in (0, 1, 3, 5)}
@@ -345,6 +434,16 @@ def test_a_seeded_policy_makes_every_job_wait_the_same_which_is_why_it_fails() -
         ),
         (RetryPolicy(maxAttempts=3, delaySeconds=1.0, jitter=0.5), "total 1.0 s"),
         (RetryPolicy(maxAttempts=1), "maxAttempts=1 never retries"),
+        (
+            RetryPolicy(maxAttempts=9, delaySeconds=0.0, backoff=2.0, jitter=0.2),
+            "total 0.0 s",
+        ),  # backoff from a first wait of 0: the hint must not say "let each wait grow"
+        (
+            RetryPolicy(
+                maxAttempts=9, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=0.5, jitter=0.2
+            ),
+            "total 3.2 s",
+        ),  # a ceiling below the first wait
         (RetryPolicy(maxAttempts=5, delaySeconds=10.0, jitter=0.2), "the first wait is 10 s"),
         (RetryPolicy(maxAttempts=8, delaySeconds=1.0, backoff=2.0, jitter=0.2), "lasts 64 s"),
         (
@@ -368,6 +467,26 @@ def test_a_policy_over_budget_or_too_short_fails_with_the_reason(
     assert expected in str(verdict), str(verdict)
     for answerGiven in ("backoff 2", "maxDelaySeconds 15", "jitter 0.2"):
         assert answerGiven not in verdict.hint
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (RetryPolicy(), "equal waits add up slowly"),
+        (RetryPolicy(maxAttempts=9, delaySeconds=0.0, backoff=2.0, jitter=0.2), "stays 0 s"),
+        (
+            RetryPolicy(
+                maxAttempts=9, delaySeconds=1.0, backoff=2.0, maxDelaySeconds=0.5, jitter=0.2
+            ),
+            "a ceiling at or below the first wait",
+        ),
+    ],
+)
+def test_waits_that_do_not_grow_get_the_hint_for_why(answer: RetryPolicy, hint: str) -> None:
+    verdict = checkRetryBudget(answer)
+    assert not verdict
+    assert hint in verdict.hint, str(verdict)
+    assert ("let each wait grow" in verdict.hint) == (answer.backoff == 1.0), str(verdict)
 
 
 def test_a_policy_that_gives_up_before_the_hub_is_back_fails_in_the_real_run() -> None:
