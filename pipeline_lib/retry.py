@@ -2,8 +2,10 @@
 
 Slide 10's decorator restarts the generator from scratch after an ``IOError``, so every
 record delivered before the failure is delivered again (a sink counting readings counts
-them twice); that is why general retry libraries refuse to retry generators. This one
-counts the records it has delivered and, after a transient failure with ``k`` delivered,
+them twice), which is why tenacity does not support generators. (Its ``@retry`` on a
+generator function retries nothing: it wraps the call, which only creates the generator,
+and a failure raised later, while iterating, reaches the caller at the first attempt.)
+This one counts the records it has delivered and, after a transient failure with ``k`` delivered,
 continues with record ``k + 1``: through the resume protocol (``stream(resumeAfter=k)``,
 see :mod:`pipeline_lib.resume`) when the wrapped method takes ``resumeAfter``, otherwise
 by calling it again and skipping the first ``k`` records.
