@@ -9,6 +9,7 @@ could not tell the manager from the connection.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import sqlite3
 from typing import Any
 
@@ -17,8 +18,8 @@ from ..sinks import ListSink
 from ..sources import SqliteSource
 from ..stages import ThresholdFilter
 from .chainprobe import probeFailingRuns
-from .scratch import describeHeld, quietLogging, scratchPool
-from .verdict import Verdict, correct, exerciseCheck, require
+from .scratch import capturedLogs, describeHeld, quietLogging, scratchPool
+from .verdict import NotYet, Verdict, correct, exerciseCheck, require
 
 __all__ = ["checkConnectionLoan", "checkSlideContextFixed"]
 
@@ -28,7 +29,11 @@ __all__ = ["checkConnectionLoan", "checkSlideContextFixed"]
     "is left; a true return value from __exit__ means 'error handled'"
 )
 def checkConnectionLoan(managerClass: Any) -> Verdict:
-    """Exercise 02.1: ``with managerClass(pool) as conn:`` borrows and always gives back."""
+    """Exercise 02.1: ``with managerClass(pool) as conn:`` borrows and always gives back.
+
+    Always: after a normal block, one that raised a ValueError, and one stopped by a
+    KeyboardInterrupt; each error propagates.
+    """
     require(callable(managerClass), f"expected your ConnectionLoan class, got {managerClass!r}")
     with quietLogging(), scratchPool(size=1) as pool:
         manager = managerClass(pool)
@@ -71,17 +76,47 @@ def checkConnectionLoan(managerClass: Any) -> Verdict:
                 raise ValueError("a record was malformed")
         except ValueError:
             propagated = True
+        generatorForm = inspect.isgeneratorfunction(getattr(managerClass, "__wrapped__", None))
         require(
             pool.inUse == 0,
             "after a block that raised, the connection was not given back",
+            hint=_AFTER_YIELD if generatorForm else None,
         )
         require(
             propagated,
-            "an exception inside the block was swallowed: __exit__ returned a true value",
+            "an exception inside the block was swallowed: "
+            + (
+                "your generator caught it at its `yield` and did not raise it again, so "
+                "@contextmanager reports it handled"
+                if generatorForm
+                else "__exit__ returned a true value"
+            ),
         )
+        interrupted = False
+        try:
+            with managerClass(pool):
+                raise KeyboardInterrupt  # Ctrl-C while the block runs
+        except KeyboardInterrupt:
+            interrupted = True
+        require(
+            pool.inUse == 0,
+            "after a block stopped by Ctrl-C (KeyboardInterrupt), the connection was not given "
+            "back, though it was after a ValueError: KeyboardInterrupt is a BaseException, "
+            "not an Exception, so giving back only for an Exception misses it",
+        )
+        require(interrupted, "a KeyboardInterrupt inside the block was swallowed")
         with managerClass(pool) as again:  # a pool of 1: only works if it really came back
             again.execute("SELECT 1").fetchone()
-    return correct("the connection is borrowed inside the block and given back, error or not")
+    return correct(
+        "the connection is borrowed inside the block and given back, error, Ctrl-C or not"
+    )
+
+
+#: The hint for a ``@contextmanager`` loan that gives back only after a clean block.
+_AFTER_YIELD = (
+    "in a @contextmanager function an error in the block is raised at the `yield`: code "
+    "after the `yield` runs only when the block ended normally"
+)
 
 
 def _closedByHolder(pool: ConnectionPool, conn: Any) -> bool:
@@ -105,36 +140,98 @@ def _closedByHolder(pool: ConnectionPool, conn: Any) -> bool:
 checkPooledConnection = checkConnectionLoan
 
 
+#: The hint when a fixed ``__exit__`` no longer logs what slide 3's logged.
+_LOGS_AS_BEFORE = (
+    "closing is what your __exit__ adds; the logging is what slide 3's __exit__ already "
+    "does, from the three arguments it is given: after closing, let it do that, as before"
+)
+
+
 @exerciseCheck(
     hint="slide 3's __exit__ runs however the block ends, but closes nothing: remember the "
     "generators run() creates, and close them there, newest first"
 )
 def checkSlideContextFixed(contextClass: Any) -> Verdict:
-    """Exercise 02.2: slide 3's ``PipelineContext``, fixed to close the generator chain."""
+    """Exercise 02.2: slide 3's ``PipelineContext``, fixed to close the chain, logging as before.
+
+    Three failing runs (probeFailingRuns) must close every generator newest first and
+    each log slide 3's ``FAILED`` line with the run's error; a healthy run must deliver,
+    give its connection back and log ``Completed: N records`` with N the records
+    delivered.
+    """
     require(
         callable(contextClass), f"expected your FixedPipelineContext class, got {contextClass!r}"
     )
+    failedRuns: list[tuple[BaseException, list[str]]] = []
 
     def failingRun(source: Any, stages: list[Any], pool: ConnectionPool) -> None:
-        with contextClass(source, pipelineId="check") as ctx:
-            ctx.run(stages=stages, sink=ListSink())
+        with capturedLogs() as messages:
+            try:
+                with contextClass(source, pipelineId="check") as ctx:
+                    ctx.run(stages=stages, sink=ListSink())
+            except BaseException as error:
+                failedRuns.append((error, messages))
+                raise
 
     with quietLogging(), scratchPool(size=2) as pool:
-        problem = probeFailingRuns(failingRun, pool)
-        require(not problem, problem)
+        try:
+            problem = probeFailingRuns(failingRun, pool)
+            require(not problem, problem)
+            for attempt, (error, messages) in enumerate(failedRuns, start=1):
+                _requireFailedLine(attempt, error, messages)
+        finally:
+            failedRuns.clear()  # the errors keep the probe's frames: let the pool close
         sink = ListSink()
-        with contextClass(SqliteSource(pool), pipelineId="check") as ctx:
+        source = SqliteSource(pool)
+        with capturedLogs() as messages, contextClass(source, pipelineId="check") as ctx:
             ctx.run(stages=[ThresholdFilter(20.0, 80.0)], sink=sink)
         require(sink.records, "a run without failures delivered no records")
         require(pool.inUse == 0, f"after a successful run, {describeHeld(pool)}")
-        counted = getattr(ctx, "_recordCount", getattr(ctx, "recordCount", None))
-        require(
-            counted == len(sink.records),
-            f"after a healthy run of {len(sink.records)} records, the context counted "
-            f"{counted!r} (self._recordCount): run() must still count what it delivers",
-        )
+        _requireCompletedLine(len(sink.records), messages)
     return correct(
-        "failing runs (an OSError, a KeyboardInterrupt) close every generator newest first "
-        f"and re-raise the original error; a healthy run still delivers and counts "
-        f"{len(sink.records)} records"
+        "failing runs (an OSError, a KeyboardInterrupt) close every generator newest first, "
+        "log FAILED and re-raise the original error; a healthy run still delivers "
+        f"{len(sink.records)} records and logs them as completed"
+    )
+
+
+def _requireFailedLine(attempt: int, error: BaseException, messages: list[str]) -> None:
+    failed = [line for line in messages if "FAILED" in line]
+    completed = [line for line in messages if "Completed" in line]
+    kind = type(error).__name__
+    if completed:  # (require's message is built before it is checked)
+        raise NotYet(
+            f"run {attempt} failed with {kind}, yet your context logged {completed[0]!r}: "
+            "its __exit__ was told that the block ended normally",
+            hint="slide 3's __exit__ tells a failure from a success by the three arguments "
+            "it receives: pass on the ones your __exit__ was given",
+        )
+    require(
+        failed,
+        f"run {attempt} failed with {kind}, and your context logged no FAILED line: "
+        "slide 3's `FAILED after ...s: <error>` is gone",
+        hint=_LOGS_AS_BEFORE,
+    )
+    require(
+        any(str(error) in line for line in failed),
+        f"run {attempt} failed with {kind}, but its FAILED line {failed[0]!r} does not say "
+        f"the error ({str(error)!r})",
+        hint=_LOGS_AS_BEFORE,
+    )
+
+
+def _requireCompletedLine(delivered: int, messages: list[str]) -> None:
+    completed = [line for line in messages if "Completed" in line]
+    require(
+        completed,
+        f"a healthy run of {delivered} records logged no `Completed: ... records` line"
+        + (f" (it logged {messages[-1]!r})" if messages else ""),
+        hint=_LOGS_AS_BEFORE,
+    )
+    require(
+        any(f"Completed: {delivered} records" in line for line in completed),
+        f"after a healthy run of {delivered} records, your context logged {completed[0]!r}: "
+        "run() must still count what it delivers (self._recordCount)",
+        hint="slide 3's count comes from run(): the chain the sink consumes must still "
+        "pass through what counts the records",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from ..resources import ConnectionPool
 from ..testing import quietLogs
 
 __all__ = [
+    "capturedLogs",
     "describeHeld",
     "quietLogging",
     "scratchDatabase",
@@ -23,6 +25,37 @@ __all__ = [
 
 #: Silence logging while a check runs the student's code: the verdict is the output.
 quietLogging = quietLogs
+
+
+class _Capture(logging.Handler):
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages = messages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def capturedLogs() -> Iterator[list[str]]:
+    """Collect the messages logged inside the block, showing none of them.
+
+    For a check that must see what the student's code logs (slide 3's ``Completed:`` and
+    ``FAILED`` lines) while staying quiet, inside :func:`quietLogging` too: the root
+    logger's handlers are replaced by one that only collects, and restored afterwards.
+    """
+    messages: list[str] = []
+    root = logging.getLogger()
+    disabled, handlers, level = logging.root.manager.disable, root.handlers[:], root.level
+    logging.disable(logging.NOTSET)
+    root.handlers = [_Capture(messages)]
+    root.setLevel(logging.DEBUG)
+    try:
+        yield messages
+    finally:
+        root.handlers = handlers
+        root.setLevel(level)
+        logging.disable(disabled)
 
 
 @functools.cache

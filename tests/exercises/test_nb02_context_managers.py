@@ -19,6 +19,7 @@ import pipeline_lib.exercises as exercises
 from pipeline_lib import ConnectionPool, PipelineContext
 from pipeline_lib.exercises import checkConnectionLoan, checkSafeRunner, checkSlideContextFixed
 from pipeline_lib.naive import runWithoutCleanup
+from pipeline_lib.testing import quietLogs
 
 # -- 02.1: a connection loan as a context manager -------------------------------------
 
@@ -131,7 +132,58 @@ class OwnConnection:
         return False
 
 
-@pytest.mark.parametrize("manager", [ConnectionLoan, connectionLoan, DelegatingConnection])
+@contextmanager
+def loanWithoutFinally(pool: ConnectionPool) -> Any:
+    """The generator form without try/finally: an error in the block skips the release."""
+    conn = pool.acquire()
+    yield conn
+    pool.release(conn)
+
+
+@contextmanager
+def loanOnlyOnException(pool: ConnectionPool) -> Any:
+    """Gives back after a clean block or an Exception, not after Ctrl-C."""
+    conn = pool.acquire()
+    try:
+        yield conn
+    except Exception:
+        pool.release(conn)
+        raise
+    pool.release(conn)
+
+
+@contextmanager
+def swallowingLoan(pool: ConnectionPool) -> Any:
+    conn = pool.acquire()
+    try:
+        yield conn
+    except Exception:
+        pass
+    finally:
+        pool.release(conn)
+
+
+class ExceptionOnlyConnection(ConnectionLoan):
+    """Gives back unless the block was stopped by a BaseException such as Ctrl-C."""
+
+    def __exit__(self, excType: Any, *rest: object) -> bool:
+        if excType is None or issubclass(excType, Exception):
+            self.pool.release(self.conn)
+        return False
+
+
+class ReRaisingConnection(ConnectionLoan):
+    """Right, written differently: gives back, then raises the block's error itself."""
+
+    def __exit__(self, excType: Any, excVal: Any, excTb: Any) -> None:
+        self.pool.release(self.conn)
+        if excVal is not None:
+            raise excVal
+
+
+@pytest.mark.parametrize(
+    "manager", [ConnectionLoan, connectionLoan, DelegatingConnection, ReRaisingConnection]
+)
 def test_02_1_accepts_right_managers_written_differently(manager: Any) -> None:
     verdict = checkConnectionLoan(manager)
     assert verdict.passed, verdict
@@ -148,12 +200,22 @@ def test_02_1_accepts_right_managers_written_differently(manager: Any) -> None:
         (OwnConnection, "no connection is borrowed from the pool"),
         (ClosingConnection, "the borrowed connection was closed but not given back"),
         (WithInsideEnter, "__enter__ gave it back before the block began"),
+        (loanWithoutFinally, "after a block that raised, the connection was not given back"),
+        (loanOnlyOnException, "KeyboardInterrupt is a BaseException"),
+        (ExceptionOnlyConnection, "KeyboardInterrupt is a BaseException"),
+        (swallowingLoan, "your generator caught it at its `yield`"),
     ],
 )
 def test_02_1_rejects_each_typical_mistake_naming_it(manager: Any, named: str) -> None:
     verdict = checkConnectionLoan(manager)
     assert not verdict and named in verdict.message
     assert "acquire" not in verdict.hint and "False" not in verdict.hint  # no answer given
+
+
+def test_02_1_names_code_after_yield_in_its_hint_for_the_generator_form() -> None:
+    verdict = checkConnectionLoan(loanWithoutFinally)
+    assert "after the `yield` runs only when the block ended normally" in verdict.hint
+    assert "finally" not in verdict.hint  # the mistake named, the fix not given
 
 
 def test_02_1_names_closing_instead_of_giving_back_in_its_hint() -> None:
@@ -179,36 +241,23 @@ def test_02_1_reports_an_unexpected_exception_as_itself() -> None:
 
 # -- 02.2: fix slide 3 ------------------------------------------------------------------
 
-slideLogger = logging.getLogger("slides")
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_context_managers.ipynb"
 
 
-class SlidePipelineContext:
-    """The notebook's slide 3/4 class, as written there."""
+def _slideClassFromTheNotebook() -> Any:
+    """The notebook's slide 3/4 ``PipelineContext``, run from its own cell.
 
-    def __init__(self, source: Any, pipelineId: str = "pipeline") -> None:
-        self.source = source
-        self.pipelineId = pipelineId
-        self._recordCount = 0
+    "Logs as before" means: as that class logs. A copy here could drift from it.
+    """
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+        if cell.cell_type == "code" and "class PipelineContext:" in cell.source:
+            namespace: dict[str, Any] = {"logging": logging, "time": time}
+            exec(cell.source, namespace)
+            return namespace["PipelineContext"]
+    raise AssertionError("02 defines no slide PipelineContext")
 
-    def __enter__(self) -> Any:
-        self._startTime = time.perf_counter()
-        return self
 
-    def run(self, stages: list[Any], sink: Any) -> None:
-        stream = self.source.stream()
-        for stage in stages:
-            stream = stage.process(stream)
-        sink.consume(self._counted(stream))
-
-    def _counted(self, stream: Any) -> Any:
-        for record in stream:
-            self._recordCount += 1
-            yield record
-
-    def __exit__(self, excType: Any, excVal: Any, excTb: Any) -> bool:
-        elapsed = time.perf_counter() - self._startTime
-        slideLogger.info("%s after %.3fs", "FAILED" if excType else "Completed", elapsed)
-        return False
+SlidePipelineContext: Any = _slideClassFromTheNotebook()
 
 
 class SolutionContext(SlidePipelineContext):
@@ -291,28 +340,95 @@ class UncountedContext(SolutionContext):
         sink.consume(self._generators[-1])
 
 
-@pytest.mark.parametrize("context", [SolutionContext, StackContext, PipelineContext])
+class SilentContext(SolutionContext):
+    """Closes the chain newest first, but no longer logs: slide 3's lines are gone."""
+
+    def __exit__(self, excType: Any, excVal: Any, excTb: Any) -> bool:
+        for generator in reversed(getattr(self, "_generators", [])):
+            generator.close()
+        return False
+
+
+class PrintingContext(SolutionContext):
+    """Closes, then prints a line of its own instead of logging as before."""
+
+    def __exit__(self, excType: Any, excVal: Any, excTb: Any) -> bool:
+        for generator in reversed(getattr(self, "_generators", [])):
+            generator.close()
+        print("pipeline closed")
+        return False
+
+
+class AlwaysCompletedContext(SolutionContext):
+    """Closes, then calls slide 3's __exit__ as if the block had ended normally."""
+
+    def __exit__(self, excType: Any, excVal: Any, excTb: Any) -> bool:
+        for generator in reversed(getattr(self, "_generators", [])):
+            generator.close()
+        return SlidePipelineContext.__exit__(self, None, None, None)  # type: ignore[no-any-return]
+
+
+class SourceCountingContext(SolutionContext):
+    """Counts what the source yields, not what the sink receives."""
+
+    def run(self, stages: list[Any], sink: Any) -> None:
+        self._generators = [self._counted(self.source.stream())]
+        for stage in stages:
+            self._generators.append(stage.process(self._generators[-1]))
+        sink.consume(self._generators[-1])
+
+
+class LogThenCloseContext(SolutionContext):
+    """Right, in the other order: logs first, then closes (the run's outcome is the same)."""
+
+    def __exit__(self, excType: Any, excVal: Any, excTb: Any) -> bool:
+        suppress = SlidePipelineContext.__exit__(self, excType, excVal, excTb)
+        while getattr(self, "_generators", None):
+            self._generators.pop().close()
+        return suppress  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "context", [SolutionContext, StackContext, LogThenCloseContext, PipelineContext]
+)
 def test_02_2_accepts_right_fixes_written_differently(context: Any) -> None:
     verdict = checkSlideContextFixed(context)
     assert verdict.passed, verdict
 
 
 @pytest.mark.parametrize(
-    ("context", "named"),
+    ("context", "named", "hinted"),
     [
-        (SlidePipelineContext, "your code closed no generator"),
-        (OldestFirstContext, "closed the source before stage 1"),
-        (OnlySourceContext, "closed the source but not stage 1"),
-        (ExceptExceptionContext, "KeyboardInterrupt is a BaseException, not an Exception"),
-        (SwallowingContext, "the error was swallowed"),
-        (TracebackDroppingContext, "its traceback was cut in your code"),
-        (UncountedContext, "run() must still count what it delivers"),
+        (SlidePipelineContext, "your code closed no generator", "newest first"),
+        (OldestFirstContext, "closed the source before stage 1", "newest first"),
+        (OnlySourceContext, "closed the source but not stage 1", "newest first"),
+        (ExceptExceptionContext, "KeyboardInterrupt is a BaseException", "newest first"),
+        (SwallowingContext, "the error was swallowed", "newest first"),
+        (TracebackDroppingContext, "its traceback was cut in your code", "newest first"),
+        (UncountedContext, "logged '[check] Completed: 0 records", "counts the records"),
+        (SourceCountingContext, "run() must still count what it delivers", "counts the records"),
+        (SilentContext, "logged no FAILED line", "let it do that, as before"),
+        (PrintingContext, "logged no FAILED line", "let it do that, as before"),
+        (AlwaysCompletedContext, "yet your context logged '[check] Completed", "arguments"),
     ],
 )
-def test_02_2_rejects_each_typical_mistake_naming_it(context: Any, named: str) -> None:
+def test_02_2_rejects_each_typical_mistake_naming_it(context: Any, named: str, hinted: str) -> None:
     verdict = checkSlideContextFixed(context)
     assert not verdict and named in verdict.message
-    assert "newest first" in verdict.hint and "reversed" not in verdict.hint
+    assert hinted in verdict.hint
+    assert "reversed" not in verdict.hint and "super" not in verdict.hint  # no answer given
+
+
+def test_02_2_sees_the_log_lines_even_inside_quiet_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """The check reads what the context logs while showing nothing (the notebook is quiet)."""
+    root = logging.getLogger()
+    with caplog.at_level(logging.INFO), quietLogs():
+        handlers, level = root.handlers[:], root.level
+        assert not checkSlideContextFixed(SilentContext)
+        assert checkSlideContextFixed(SolutionContext)
+        assert (root.handlers, root.level) == (handlers, level)  # put back as found
+        assert logging.root.manager.disable == logging.CRITICAL  # still quiet
+    assert caplog.records == []
 
 
 def test_checks_are_quiet_and_leave_nothing_open(caplog: pytest.LogCaptureFixture) -> None:
@@ -326,7 +442,7 @@ def test_checks_are_quiet_and_leave_nothing_open(caplog: pytest.LogCaptureFixtur
 
 # -- names a student reads: none is the library's name for something else ------------
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = NOTEBOOK.parent
 #: CONVENTIONS.md: a slide class defined in a notebook keeps the slide's name, and the
 #: notebook then writes the engine's as ``pipeline_lib.PipelineContext``.
 SLIDE_NAMES = {"PipelineContext"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from pipeline_lib.plotting import PALETTE, plotOpenResources
@@ -126,5 +127,10 @@ def test_histories_counting_on_different_files_get_a_label_true_for_both() -> No
     naive, managed = _history("naive", [0, 1], [0, 1]), _history("managed", [0, 0], [0, 1])
     naive.descriptorsCounted, managed.descriptorsCounted = "on naive.sqlite", "on managed.sqlite"
     _, descriptors = plotOpenResources(naive, managed).axes
-    expected = "file descriptors on each pool's database file\n(count, vs. run 0)"
+    expected = "file descriptors on each\npool's database file\n(count, vs. run 0)"
     assert descriptors.get_ylabel() == expected
+    canvas = FigureCanvasAgg(descriptors.get_figure())
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    label = descriptors.yaxis.label.get_window_extent(renderer)
+    assert label.y1 <= descriptors.get_window_extent(renderer).y1  # not into the title
