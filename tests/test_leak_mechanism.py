@@ -328,3 +328,21 @@ def test_leaked_files_climb_to_the_descriptor_limit_then_every_open_fails() -> N
     failedRuns, unrelated = result.stdout.split()
     assert 18 <= int(failedRuns) <= 20  # one descriptor per failed run: 20 were left free
     assert unrelated == "EMFILE"  # "Too many open files", for every part of the program
+
+
+def test_errors_kept_in_a_local_list_of_the_catching_function_are_a_cycle(
+    database: Path,
+) -> None:
+    """The frame that catches an exception is in its traceback: a local list there is a cycle.
+
+    list -> exception -> traceback -> the catching frame -> its local ``held`` -> list.
+    Clearing the list frees at once; dropping the list the function returned does not.
+    """
+    with ConnectionPool(database, size=2) as pool:
+        cycleGarbage()
+        held = failingRuns(pool, PlainFailingStage, runs=2)  # caught in failingRuns' frame
+        assert pool.inUse == 2
+        del held
+        assert pool.inUse == 2  # unreachable, yet not freed
+        gc.collect()
+        assert pool.inUse == 0
