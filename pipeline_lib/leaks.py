@@ -111,7 +111,8 @@ class LeakHistory:
         through, and the failing stage's frame the source generator (its ``inputStream``)
         that holds the connection. These were the last references: reference counting
         frees them at once, each generator's ``finally`` runs and its connection goes
-        back. No ``gc.collect()`` is needed, because the runs make no reference cycle.
+        back. No ``gc.collect()`` is needed, because the runs make no reference cycle:
+        dropping the whole history (``del experiment``) frees them just as well.
         """
         self.heldErrors.clear()
 
@@ -170,7 +171,15 @@ def repeatFailingRuns(
         history.samples.append(
             ResourceSample(run, pool.inUse, countDescriptors() - baseline, outcome)
         )
-    return history
+    # Each kept exception's traceback holds this frame (the error was caught here), and
+    # the frame its locals: with `history` among them, history -> exceptions ->
+    # tracebacks -> this frame -> history would be a reference cycle, and dropping the
+    # whole history (`del experiment`) would free nothing until the cycle collector ran.
+    # That would be this helper's doing, not the leak's: unbind it on the way out.
+    try:
+        return history
+    finally:
+        del history
 
 
 def descriptorsOn(path: str | os.PathLike[str]) -> int:

@@ -14,6 +14,8 @@ Every test runs with the cycle collector switched off, so nothing is freed by ch
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -211,4 +213,136 @@ def test_release_returns_the_connections_of_the_leak_experiment_without_gc(
         assert history.connectionsInUse == [0, 1, 2, 3]
         assert history.descriptorsOpened == [0, 1, 2, 3]
         history.release()
+        assert pool.inUse == 0
+
+
+def test_dropping_the_whole_leak_history_frees_its_connections_without_gc(
+    database: Path,
+) -> None:
+    """Exercise 01.1's "let go of what keeps them alive", written as ``del experiment``.
+
+    The helper must add no reference cycle of its own: each kept traceback holds the frame
+    of ``repeatFailingRuns`` where the error was caught, so were the history still one of
+    its locals, the history would keep itself alive through its own exceptions.
+    """
+    with ConnectionPool(database, size=3) as pool:
+        cycleGarbage()
+        history = repeatFailingRuns(pool, runs=3, managed=False, failAtRecord=5)
+        assert pool.inUse == 3
+        del history
+        assert pool.inUse == 0
+        assert cycleGarbage() == []
+
+
+def test_closing_the_stages_frees_the_source_only_while_nothing_else_refers_to_it(
+    database: Path,
+) -> None:
+    """Why exercise 01.2 must close the source too: refcounting closes it only by luck.
+
+    Closing a stage drops its frame's ``inputStream``; if that was the source generator's
+    last reference, CPython frees it and so closes it. On a chain whose failing stage reads
+    the source directly, the kept traceback holds the failing stage's frame, and with it the
+    source: closing every stage then leaves the connection lent.
+    """
+
+    def closingOnlyTheStages(stages: list[Any]) -> BaseException | None:
+        """Exercise 01.2's partial fix: every stage closed, the source forgotten."""
+        stream = SqliteSource(pool).stream()
+        created = []
+        for stage in stages:
+            stream = stage.process(stream)
+            created.append(stream)
+        try:
+            ListSink().consume(stream)
+        except OSError as error:  # returned, not kept in a local here: that would be a cycle
+            return error
+        finally:
+            for generator in reversed(created):
+                generator.close()
+        return None
+
+    with ConnectionPool(database, size=2) as pool:
+        passThrough = PlainFailingStage(failAt=10**9)
+        held = [closingOnlyTheStages([passThrough, PlainFailingStage()])]
+        assert pool.inUse == 0  # the source's last reference was the closed stage's frame
+        held.append(closingOnlyTheStages([PlainFailingStage()]))
+        assert pool.inUse == 1  # the traceback's frame of the failing stage holds it
+        held.clear()
+        assert pool.inUse == 0
+
+
+_DESCRIPTOR_LIMIT_SCRIPT = """
+import errno, os, resource, tempfile
+from pipeline_lib import CsvSink, CsvSource, ListSink, SensorSource, openFileDescriptors
+from pipeline_lib.naive import runWithoutCleanup
+
+class PlainFailingStage:
+    def process(self, inputStream):
+        for index, record in enumerate(inputStream):
+            if index == 10:
+                raise OSError("sensor link lost")
+            yield record
+
+folder = tempfile.mkdtemp()
+csvPath = os.path.join(folder, "readings.csv")
+CsvSink(csvPath).consume(SensorSource(count=50, seed=1).stream())
+hardLimit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (openFileDescriptors() + 20, hardLimit))
+held, failedRuns = [], 0
+while True:
+    try:
+        runWithoutCleanup(CsvSource(csvPath), [PlainFailingStage()], ListSink())
+    except OSError as error:
+        if error.errno == errno.EMFILE:
+            break
+        held.append(error)
+        failedRuns += 1
+try:
+    open(os.path.join(folder, "unrelated.txt"), "w")
+    unrelated = "opened"
+except OSError as error:
+    unrelated = errno.errorcode[error.errno]
+held.clear()
+with open(os.path.join(folder, "unrelated.txt"), "w"):
+    pass
+print(failedRuns, unrelated)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_NOFILE is POSIX")
+def test_leaked_files_climb_to_the_descriptor_limit_then_every_open_fails() -> None:
+    """Notebook 01, "Files leak the same way": the OS limit, then Errno 24 for everyone.
+
+    In a child process with a low descriptor limit (so this one is not starved): plain
+    failing runs over a CSV file, their exceptions kept, until opening fails with EMFILE;
+    then an unrelated ``open`` fails too, and dropping the exceptions heals it.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", _DESCRIPTOR_LIMIT_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    failedRuns, unrelated = result.stdout.split()
+    assert 18 <= int(failedRuns) <= 20  # one descriptor per failed run: 20 were left free
+    assert unrelated == "EMFILE"  # "Too many open files", for every part of the program
+
+
+def test_errors_kept_in_a_local_list_of_the_catching_function_are_a_cycle(
+    database: Path,
+) -> None:
+    """The frame that catches an exception is in its traceback: a local list there is a cycle.
+
+    list -> exception -> traceback -> the catching frame -> its local ``held`` -> list.
+    Clearing the list frees at once; dropping the list the function returned does not.
+    """
+    with ConnectionPool(database, size=2) as pool:
+        cycleGarbage()
+        held = failingRuns(pool, PlainFailingStage, runs=2)  # caught in failingRuns' frame
+        assert pool.inUse == 2
+        del held
+        assert pool.inUse == 2  # unreachable, yet not freed
+        gc.collect()
         assert pool.inUse == 0

@@ -7,6 +7,13 @@ are suspended, exactly as in notebook 01. Each generator logs ``closed`` from it
 source), before the stage's own exception reaches the caller, on ``KeyboardInterrupt``
 too. :func:`probeFailingRuns` returns the first problem it sees, named so a student
 recognises their mistake, or ``""``.
+
+The probe source keeps a reference to each generator it hands out, as a debugger, a
+profiler or a registry of open streams may: it closes only when the runner closes it.
+Without that, a runner that closes the stages but forgets the source would pass here by
+luck (closing stage 1 frees its frame, the source generator's last reference, and
+reference counting closes it), and leak on notebook 01's own chain, where the failing
+stage reads the source directly and the kept traceback holds it.
 """
 
 from __future__ import annotations
@@ -33,11 +40,18 @@ class ProbeSource:
     def __init__(self, pool: ConnectionPool, events: list[str]) -> None:
         self.pool = pool
         self.events = events
+        #: Every generator handed out: only an explicit close() closes them (module doc).
+        self.streams: list[Iterator[Any]] = []
 
     def __repr__(self) -> str:
         return "ProbeSource()"
 
     def stream(self) -> Iterator[Any]:
+        generator = self._stream()
+        self.streams.append(generator)
+        return generator
+
+    def _stream(self) -> Iterator[Any]:
         with self.pool.connection(holder="the source") as conn:
             try:
                 for (value,) in conn.execute("SELECT value FROM readings ORDER BY rowid"):
@@ -71,11 +85,13 @@ def _oneFailingRun(
     events: list[str] = []
     fault = Fault(atRecord=20, error=kind)
     label = "a KeyboardInterrupt (Ctrl-C)" if kind is KeyboardInterrupt else "an OSError"
+    source = ProbeSource(pool, events)
     try:
-        run(ProbeSource(pool, events), probeStages(events, fault), pool)
+        run(source, probeStages(events, fault), pool)
     except BaseException as error:  # KeyboardInterrupt included: the fault raised it
         held.append(error)
         closed = [event.split(":")[0] for event in events if event.endswith("closed")]
+        held.extend(source.streams)  # released with the errors, after the verdict
         if fault.failureNumber(error) is None:
             return (
                 f"run {attempt} (stage 2 failing with {label}) raised {describeError(error)} "
@@ -88,7 +104,15 @@ def _oneFailingRun(
                 "generators only while nothing else refers to them, and whoever debugs the "
                 "failure can no longer see where it happened"
             )
-        return _closingProblem(closed, attempt, label, pool)
+        problem = _closingProblem(closed, attempt, label, pool)
+        if problem and _framesCleared(error):
+            return (
+                f"when stage 2 failed with {label} (run {attempt}), your code cleared the "
+                "frames of its traceback (traceback.clear_frames, say) instead of closing the "
+                "generators: that frees them only while nothing else refers to them, and here "
+                f"something does ({describeHeld(pool)}); close every generator you created"
+            )
+        return problem
     return (
         f"run {attempt} raised nothing, though stage 2 failed with {label}: "
         "the error was swallowed, so the caller believes the run succeeded"
@@ -105,6 +129,12 @@ def _raisedWhereItFailed(error: BaseException) -> bool:
     frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
     module = str(frames[-1].f_globals.get("__name__", "")) if frames else ""
     return module.startswith("pipeline_lib.") and not module.startswith("pipeline_lib.exercises")
+
+
+def _framesCleared(error: BaseException) -> bool:
+    """Whether the frame that raised ``error`` lost its local variables (``frame.clear()``)."""
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+    return bool(frames) and not frames[-1].f_locals  # the fault's check(): self, index, where
 
 
 def _closingProblem(closed: list[str], attempt: int, label: str, pool: ConnectionPool) -> str:

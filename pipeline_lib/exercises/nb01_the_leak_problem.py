@@ -40,10 +40,16 @@ def checkLeakFixed(pool: ConnectionPool) -> Verdict:
         require(False, f"you closed the pool itself ({error}): nobody can borrow from it now")
     if conn is not None:
         pool.release(conn)
+    back = pool.size - pool.inUse
+    require(
+        pool.inUse == 0 or back == 0,
+        f"{back} came back, but {describeHeld(pool)}, held by: {', '.join(pool.holders)}: "
+        "something still refers to the other suspended generators",
+    )
     require(
         pool.inUse == 0,
-        f"{describeHeld(pool)}, held by: {', '.join(pool.holders)}; gc.collect() frees only "
-        "what nothing refers to",
+        f"{describeHeld(pool)}, held by: {', '.join(pool.holders)}: something still refers "
+        "to their suspended generators, and gc.collect() frees only what nothing refers to",
     )
     stranded = _strandedLoans(pool)
     released = sum(loan.released for loan in stranded)
