@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import sqlite3
 import stat
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import given, settings
@@ -173,3 +175,42 @@ def test_a_sqlite_sink_writes_to_the_table_it_has_now(tmp_path: Path) -> None:
     source = SqliteSource(database, table="first")
     source.table = "second"
     assert len(list(source.stream())) == 3
+
+
+class _ValueFirst(NamedTuple):
+    """A record with the same fields as SensorReading, declared in another order."""
+
+    value: float
+    sensorId: str
+    timestamp: float
+
+
+class _Rescaled(SensorReading):
+    """A SensorReading subclass whose ``value`` is not its third tuple item."""
+
+    @property
+    def value(self) -> float:  # type: ignore[override]
+        return tuple.__getitem__(self, 2) * 10
+
+
+@settings(max_examples=40, deadline=None)
+@given(kinds=st.lists(st.sampled_from(["reading", "valueFirst", "rescaled"]), max_size=2100))
+def test_csv_sink_writes_every_record_by_its_field_names_whatever_the_mix(
+    kinds: list[str],
+) -> None:
+    """Batches of plain readings are written as they are; any other record by name."""
+
+    def record(i: int, kind: str) -> Any:
+        if kind == "valueFirst":
+            return _ValueFirst(float(i), f"s{i}", i / 2)
+        made = SensorReading(f"s{i}", i / 2, float(i))
+        return _Rescaled(*made) if kind == "rescaled" else made
+
+    records = [record(i, kind) for i, kind in enumerate(kinds)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "out.csv"
+        assert CsvSink(path).consume(iter(records)) == len(records)
+        with path.open(newline="") as file:
+            rows = list(csv.reader(file))[1:]
+    expected = [[r.sensorId, str(r.timestamp), str(r.value)] for r in records]
+    assert rows == expected
