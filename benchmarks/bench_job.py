@@ -382,6 +382,11 @@ def printJob(job: Job, rowsOut: str) -> None:
             f"  {variant.label:<18} {wall:7.2f}s {wall / handWall:6.2f}   "
             f"{cpu:7.2f}s {cpu / handCpu:6.2f}   {peak / 2**20:6.1f} MiB{extra}"
         )
+    for variant in job.variants:
+        if variant is not hand:  # how far one round's ratio strays: the noise to read through
+            paired = sorted(e / h for e, h in zip(variant.cpu, hand.cpu, strict=True))
+            print(f"    {variant.label}: CPU ratio round by round "
+                  f"{paired[0]:.2f}..{paired[-1]:.2f}")  # fmt: skip
 
 
 def machineLoad() -> str:
