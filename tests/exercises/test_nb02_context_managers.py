@@ -372,7 +372,8 @@ class SourceCountingContext(SolutionContext):
     """Counts what the source yields, not what the sink receives."""
 
     def run(self, stages: list[Any], sink: Any) -> None:
-        self._generators = [self._counted(self.source.stream())]
+        stream = self.source.stream()  # kept, so that closing newest first closes it too
+        self._generators = [stream, self._counted(stream)]
         for stage in stages:
             self._generators.append(stage.process(self._generators[-1]))
         sink.consume(self._generators[-1])
