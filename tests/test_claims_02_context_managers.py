@@ -252,10 +252,30 @@ def test_the_context_and_its_error_form_a_cycle_that_waits_for_the_garbage_colle
                 ctx.run(stages=[EnrichingStage(connections, False)], sink=Collect())
         except OSError as error:
             kept.append(error)
+        assert ctx.error is kept[0]  # the context keeps the run's error itself
         kept.clear()
         del ctx
         assert connections.open == ["enrich"]  # ctx.error -> traceback -> run's frame -> ctx
         gc.collect()
+        assert connections.open == []
+
+
+@pytest.mark.parametrize("remedy", ["contextlib.closing in the stage", "clearFrames=True"])
+def test_closing_the_helper_or_clearing_frames_frees_it_without_waiting_for_the_collector(
+    remedy: str,
+) -> None:
+    """README: the helper waits for gc.collect() "unless the stage closes what it opens or
+    clearFrames=True is used" -- with either, the cycle through ctx.error holds nothing."""
+    connections = Connections()
+    closeHelper, clearFrames = remedy.startswith("contextlib"), remedy.startswith("clearFrames")
+    with noGarbageCollector():
+        try:
+            with PipelineContext(DbSource(connections), "enrich", clearFrames=clearFrames) as ctx:
+                ctx.run(stages=[EnrichingStage(connections, closeHelper)], sink=Collect())
+        except OSError:
+            pass
+        assert ctx.error is not None  # the cycle is still there, but it holds no helper
+        del ctx
         assert connections.open == []
 
 

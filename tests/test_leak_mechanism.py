@@ -13,7 +13,10 @@ Every test runs with the cycle collector switched off, so nothing is freed by ch
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import inspect
+import sqlite3
 import subprocess
 import sys
 import traceback
@@ -346,3 +349,47 @@ def test_errors_kept_in_a_local_list_of_the_catching_function_are_a_cycle(
         assert pool.inUse == 2  # unreachable, yet not freed
         gc.collect()
         assert pool.inUse == 0
+
+
+def plainSqliteSource(path: Path, failAt: int | None = None) -> Iterator[Any]:
+    """A source of the kind a student writes: its own sqlite3 connection, in a ``with`` block.
+
+    With ``failAt`` it raises by itself there, from inside that block.
+    """
+    query = "SELECT sensorId, timestamp, value FROM readings"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        for index, row in enumerate(conn.execute(query)):
+            if index == failAt:
+                raise OSError(f"sensor link lost in the source at record {index}")
+            yield row
+
+
+def test_a_source_that_raises_by_itself_releases_its_connection_while_the_error_is_kept(
+    database: Path,
+) -> None:
+    """01: why the fault sits in a stage. The raising generator unwinds its own ``with``."""
+    source = plainSqliteSource(database, failAt=10)
+    try:
+        for _ in PlainFailingStage(failAt=1000).process(source):  # a stage that does not fail
+            pass
+    except OSError as error:
+        kept = error
+    assert "in the source" in str(kept)
+    assert inspect.getgeneratorstate(source) == inspect.GEN_CLOSED
+    assert openDescriptorsOn(database) == 0  # closed although the error, and the source, are kept
+
+
+def test_a_stage_that_raises_leaves_the_plain_source_suspended_holding_its_connection(
+    database: Path,
+) -> None:
+    source = plainSqliteSource(database)
+    try:
+        for _ in PlainFailingStage(failAt=10).process(source):
+            pass
+    except OSError as error:
+        kept = error
+    assert "sensor link lost at record 10" in str(kept)
+    assert inspect.getgeneratorstate(source) == inspect.GEN_SUSPENDED
+    assert openDescriptorsOn(database) == 1
+    del source, kept  # the failing stage's frame in the traceback was the last holder
+    assert openDescriptorsOn(database) == 0
