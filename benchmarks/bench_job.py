@@ -1,7 +1,7 @@
 """The engine on the jobs users run, against the script they would write by hand.
 
-Run with ``make bench`` (``--quick``: 200,000 rows, 3 rounds) or
-``python benchmarks/bench_job.py`` (1,000,000 rows, 3 rounds) for the README's table.
+Run with ``make bench`` (``--quick``: 200,000 rows, 5 rounds) or
+``python benchmarks/bench_job.py`` (1,000,000 rows, 5 rounds) for the README's table.
 It prints ratios and never fails on timing (the machine may be shared).
 
 Three jobs, each a whole process started afresh (interpreter start-up and imports
@@ -401,7 +401,7 @@ def machineLoad() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each variant")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of each variant")
     parser.add_argument("--quick", action="store_true", help="200,000 rows (for make bench)")
     args = parser.parse_args(argv)
     rows = 200_000 if args.quick else args.rows
