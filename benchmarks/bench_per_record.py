@@ -8,6 +8,7 @@ never fails on timing. Takes a few seconds.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -40,6 +41,17 @@ class Sampled(Plain):
 
 class EveryRecord(Plain):
     process = measuredStage("EveryRecord", sampleEvery=1)(Plain.process)
+
+
+class AlmostNone(Plain):
+    process = measuredStage("AlmostNone", sampleEvery=N)(Plain.process)
+
+
+def insert(rows: Iterator[Any]) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE readings (sensorId TEXT, timestamp REAL, value REAL)")
+    conn.executemany("INSERT INTO readings VALUES (?, ?, ?)", rows)
+    conn.close()
 
 
 def drain(stream: Iterator[Any]) -> None:
@@ -78,8 +90,16 @@ def main() -> None:
     for label, cls in [
         ("@measuredStage on it, default sampling (1 in 32 timed)", Sampled),
         ("@measuredStage on it, sampleEvery=1 (every record timed)", EveryRecord),
+        ("@measuredStage on it, hardly any record timed (the floor)", AlmostNone),
     ]:
         cost = nanosecondsPerRecord(lambda cls=cls: drain(cls().process(iter(READINGS)))) - layer
+        print(f"  {label:<58} {cost:6.1f}")
+    for label, rows in [
+        ("inserting a row into SQLite, bound from an exact tuple", lambda: iter(ROWS)),
+        ("... from a SensorReading as it is", lambda: iter(READINGS)),
+        ("... from a SensorReading through attrgetter", lambda: map(fields, READINGS)),
+    ]:
+        cost = nanosecondsPerRecord(lambda rows=rows: insert(rows())) - bare
         print(f"  {label:<58} {cost:6.1f}")
     clock = time.perf_counter
     print(f"  {'one time.perf_counter() call':<58} "
