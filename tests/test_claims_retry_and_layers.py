@@ -29,6 +29,7 @@ from pipeline_lib import (
     PipelineConfig,
     PipelineContext,
     SensorReading,
+    SqliteSink,
     SqliteSource,
     ThresholdFilter,
     naive,
@@ -296,6 +297,53 @@ def test_without_the_config_layer_a_bad_file_is_accepted_and_fails_later_one_pro
     plain = SimpleNamespace(**tomllib.loads(path.read_text()))  # accepted: nothing checks it
     with pytest.raises(ValueError, match="ThresholdFilter: filterMin must be < filterMax"):
         ThresholdFilter(plain.filterMin, plain.filterMax)  # the first stage built from it
+
+
+def test_slide_5s_unchecked_stages_take_the_bad_bounds_and_crash_on_the_missing_window() -> None:
+    plain = SimpleNamespace(**tomllib.loads(BAD_FILE))
+
+    class UncheckedFilter:  # slide 5: takes the values, checks nothing
+        def __init__(self, filterMin: float, filterMax: float) -> None:
+            self.filterMin, self.filterMax = filterMin, filterMax
+
+    class UncheckedWindow:
+        def __init__(self, windowSize: int) -> None:
+            self.windowSize = windowSize
+
+    taken = UncheckedFilter(plain.filterMin, plain.filterMax)
+    assert taken.filterMin > taken.filterMax  # the inverted bounds, without a word
+    with pytest.raises(AttributeError, match="windowSize"):
+        UncheckedWindow(plain.windowSize)  # the misspelt key: one problem, not the file's
+
+
+def test_a_permanent_drop_under_all_three_layers_leaves_warehouse_and_pool_as_they_were(
+    pool: ConnectionPool, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "warehouse.sqlite"
+    SqliteSink(warehouse, table="readings").consume(SqliteSource(pool).stream())
+
+    def rows() -> int:
+        with contextlib.closing(sqlite3.connect(warehouse)) as db:
+            return int(db.execute("SELECT COUNT(*) FROM readings").fetchone()[0])
+
+    before = rows()
+
+    class DeadLink:  # no fault injector: its own generator, the link never comes back
+        @retryOnFailure(maxAttempts=3, delaySeconds=0.5, sleep=lambda s: None)
+        def stream(self) -> Iterator[SensorReading]:
+            for index, reading in enumerate(SqliteSource(pool).stream()):
+                if index == 150:
+                    raise ConnectionResetError("the hub is gone")
+                yield reading
+
+    config = PipelineConfig(10.0, 5, 20.0, 80.0)
+    with pytest.raises(ConnectionResetError) as caught, PipelineContext(DeadLink()) as ctx:
+        ctx.run(stages=config.stages(), sink=SqliteSink(warehouse, table="readings"))
+    assert ctx.status == "failed" and ctx.recordCount > 0  # rows reached the sink...
+    assert rows() == before  # ...and were rolled back
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hub.sqlite", "warehouse.sqlite"]
+    assert "retryOnFailure gave up" in caught.value.__notes__[0]
+    assert pool.inUse == 0
 
 
 def test_without_the_retry_one_transient_fault_fails_the_run(pool: ConnectionPool) -> None:
