@@ -57,10 +57,10 @@ def plotOpenResources(
     ...                         connectionsInUse=[0, 1, 2], descriptorsOpened=[0, 1, 2])
     >>> figure = plotOpenResources(naive)
     >>> [axes.get_ylabel() for axes in figure.axes]
-    ['connections in use (count)', 'file descriptors opened\\n(count, vs. run 0)']
+    ['connections in use (count)', 'file descriptors opened\\n(count since the start)']
     >>> naive.descriptorsCounted = "on sensors.sqlite"
     >>> plotOpenResources(naive).axes[1].get_ylabel()
-    'file descriptors on sensors.sqlite\\n(count, vs. run 0)'
+    'file descriptors on sensors.sqlite\\n(count since the start)'
     """
     if not histories:
         raise ValueError("plotOpenResources needs at least one history, got none")
@@ -72,7 +72,7 @@ def plotOpenResources(
         connections,
         "Open file descriptors",
         # Two lines: a long label would run into the left panel and the title.
-        f"file descriptors {_whatWasCounted(histories)}\n(count, vs. run 0)",
+        f"file descriptors {_whatWasCounted(histories)}\n(count since the start)",
     )
     figure.suptitle(title, fontweight="bold")
     markers = ("o", "s", "^", "D")

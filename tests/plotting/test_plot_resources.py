@@ -35,7 +35,7 @@ def test_the_figure_has_a_title_and_two_panels_with_units_on_every_axis() -> Non
     for axes in figure.axes:
         assert "(" in axes.get_xlabel() and "(" in axes.get_ylabel()  # units in brackets
     assert connections.get_ylabel() == "connections in use (count)"
-    assert descriptors.get_ylabel() == "file descriptors opened\n(count, vs. run 0)"
+    assert descriptors.get_ylabel() == "file descriptors opened\n(count since the start)"
 
 
 def test_each_history_is_one_line_per_panel_with_its_data_and_label() -> None:
@@ -120,14 +120,14 @@ def test_the_descriptor_axis_names_what_was_counted() -> None:
     history = _history("naive", [0, 1], [0, 1])
     history.descriptorsCounted = "on sensors.sqlite"
     _, descriptors = plotOpenResources(history).axes
-    assert descriptors.get_ylabel() == "file descriptors on sensors.sqlite\n(count, vs. run 0)"
+    assert descriptors.get_ylabel() == "file descriptors on sensors.sqlite\n(count since the start)"
 
 
 def test_histories_counting_on_different_files_get_a_label_true_for_both() -> None:
     naive, managed = _history("naive", [0, 1], [0, 1]), _history("managed", [0, 0], [0, 1])
     naive.descriptorsCounted, managed.descriptorsCounted = "on naive.sqlite", "on managed.sqlite"
     _, descriptors = plotOpenResources(naive, managed).axes
-    expected = "file descriptors on each\npool's database file\n(count, vs. run 0)"
+    expected = "file descriptors on each\npool's database file\n(count since the start)"
     assert descriptors.get_ylabel() == expected
     canvas = FigureCanvasAgg(descriptors.get_figure())
     canvas.draw()

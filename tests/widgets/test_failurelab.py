@@ -283,7 +283,7 @@ def test_the_plot_is_the_notebooks_leak_plot_with_failures_crossed_and_naive_run
     assert lab.figure.get_suptitle() == "Resources still held after each run"
     connections, descriptors = lab.figure.axes
     assert connections.get_title() == "Pooled connections in use"
-    assert descriptors.get_ylabel() == "file descriptors opened\n(count, vs. run 0)"
+    assert descriptors.get_ylabel() == "file descriptors opened\n(count since the start)"
     (legend,) = lab.figure.legends  # one legend below both panels
     assert [text.get_text() for text in legend.get_texts()] == [
         "after each run",
