@@ -94,6 +94,14 @@ def checkSensorBounds(configClass: Any) -> Verdict:
                 configClass.fromFile(_configFile(folder, "bad.toml", **{field: value}))
             except ConfigError as error:
                 problems = error.problems
+            except AttributeError as error:
+                raise NotYet(
+                    f"refusing {field} = {value}, your validator raised AttributeError: {error}",
+                    hint="a validator knows its field as self.qualifiedName "
+                    f"('{name}.{field}'); self.name is not one of its attributes"
+                    if "'name'" in str(error)
+                    else None,
+                ) from None
             except (TypeError, ValueError) as error:
                 raise NotYet(
                     f"{name}.fromFile raised {type(error).__name__}: {error}, instead of "

@@ -97,6 +97,16 @@ class Nameless(FiniteFloat):
         return value
 
 
+class SelfName(FiniteFloat):
+    """Names its field as ``self.name``, which a validator does not have."""
+
+    def validate(self, value: Any) -> float:
+        value = super().validate(value)
+        if not 0.0 <= value <= 100.0:
+            raise ValueError(f"{self.name} must be in [0.0, 100.0], got {value!r}")  # type: ignore[attr-defined]
+        return value
+
+
 class CheckedInSet(FiniteFloat):
     """Slide 6's place for the check: __set__, which fromFile does not ask before building."""
 
@@ -137,6 +147,7 @@ def test_bounds_in_the_sensor_range_are_accepted_and_the_rest_refused(bound: typ
         ),
         (configWith(Nameless), "do not name IngestConfig.filterMax", "self.qualifiedName"),
         (configWith(CheckedInSet), "instead of listing it", "in __set__"),
+        (configWith(SelfName), "raised AttributeError", "self.qualifiedName"),
     ],
 )
 def test_a_wrong_bound_fails_with_a_hint_naming_the_mistake(
