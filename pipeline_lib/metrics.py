@@ -326,8 +326,9 @@ class _StageTimer:
                     metrics.tailSeconds = max(0.0, ownTime)
                     metrics.outcome = "exhausted"
                     return
-                latencies.append(clock() - start - (self.upstreamSeconds - upstream))
+                ownTime = clock() - start - (self.upstreamSeconds - upstream)
                 count = delivered.count
+                latencies.append(ownTime)
                 weights.append(count - lastTimed)  # itself and the untimed ones before it
                 lastTimed = count
                 if len(latencies) == ROUND_SIZE:
@@ -352,6 +353,8 @@ class _StageTimer:
     def _endRound(self) -> None:
         """Fold the round's latencies into the histogram; decide how to time the next round."""
         latencies, weights, metrics = self._latencies, self._weights, self.metrics
+        if len(latencies) > len(weights):  # an interrupt landed between the two appends:
+            del latencies[len(weights) :]  # that record's time goes, its count stays exact
         if latencies:
             if min(latencies) < 0.0:  # rounding, or a clock that is not monotonic
                 latencies[:] = map(max, latencies, repeat(0.0))

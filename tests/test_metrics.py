@@ -424,3 +424,17 @@ def test_a_process_returning_no_iterable_is_a_type_error_naming_the_stage() -> N
         TypeError, match=r"measuredStage\('Broken'\): process\(\) must return an iterable"
     ):
         Broken().process(iter([1]))
+
+
+def test_a_round_whose_last_latency_lost_its_weight_still_folds() -> None:
+    """A signal handler may raise between the timed record's two appends (seen with SIGTERM
+    on Python 3.13): ending the round must then keep the interrupt, not raise ValueError."""
+    from pipeline_lib.metrics import _StageTimer
+    from pipeline_lib.tally import Tally
+
+    metrics = StageMetrics("Stage")
+    timer = _StageTimer(metrics, FakeClock(), Tally(iter(())), logSummary=False)
+    timer._latencies += [0.001, 0.002]
+    timer._weights += [1]  # the interrupt came before the second weight
+    timer._endRound()
+    assert (metrics.timedRecords, metrics.histogram.count) == (1, 1)
