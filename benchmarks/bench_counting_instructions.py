@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+from typing import Any
 
 SMALL, LARGE = 20_000, 100_000
 
@@ -49,11 +50,11 @@ else:
 """
 
 
-def instructions(variant: str, records: int) -> int:
+def callgrindInstructions(command: list[str], **options: Any) -> int:
+    """The instructions ``command`` executes under callgrind (``options`` go to subprocess.run)."""
     result = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-         sys.executable, "-c", PROGRAM, variant, str(records)],
-        capture_output=True, text=True, check=True,
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        capture_output=True, text=True, check=True, **options,
     )  # fmt: skip
     match = re.search(r"Collected : ([\d,]+)", result.stderr)
     if match is None:
@@ -62,7 +63,10 @@ def instructions(variant: str, records: int) -> int:
 
 
 def perRecord(variant: str) -> float:
-    return (instructions(variant, LARGE) - instructions(variant, SMALL)) / (LARGE - SMALL)
+    def instructions(records: int) -> int:
+        return callgrindInstructions([sys.executable, "-c", PROGRAM, variant, str(records)])
+
+    return (instructions(LARGE) - instructions(SMALL)) / (LARGE - SMALL)
 
 
 def main() -> None:

@@ -20,13 +20,12 @@ without it. Takes about five minutes.
 
 from __future__ import annotations
 
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from bench_counting_instructions import callgrindInstructions
 from bench_job import buildInputs, buildJobs, cachingBytecode
 
 SMALL, LARGE = 10_000, 40_000
@@ -43,14 +42,7 @@ sys.exit(main(["run", "--quiet", sys.argv[1]]))
 
 
 def instructions(command: list[str], folder: Path) -> int:
-    result = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
-        cwd=folder, env=cachingBytecode(folder), capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    match = re.search(r"Collected : ([\d,]+)", result.stderr)
-    if match is None:
-        raise RuntimeError(f"callgrind printed no total:\n{result.stderr}")
-    return int(match.group(1).replace(",", ""))
+    return callgrindInstructions(command, cwd=folder, env=cachingBytecode(folder))
 
 
 def countJobs(rows: int) -> list[tuple[int, int]]:

@@ -15,6 +15,7 @@ Choose one explicitly with ``HYPOTHESIS_PROFILE=ci``.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,20 @@ settings.register_profile("dev", derandomize=False, print_blob=True)
 settings.load_profile(hypothesisProfile(os.environ))
 
 BROWSER_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+
+
+@pytest.fixture
+def noCycleCollector() -> Iterator[None]:
+    """Reference counting alone during the test: a claim "freed at once" must hold without
+    the cycle collector, and what a reference cycle keeps alive stays alive until
+    ``gc.collect()``. Collected before and after, so no other test's garbage is counted."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 @pytest.fixture(scope="session")

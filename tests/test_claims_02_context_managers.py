@@ -14,28 +14,17 @@ import logging
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
+from notebookcode import classFromNotebook
 
 from pipeline_lib import PipelineContext
 from pipeline_lib.cleanup import CleanupStack
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "02_context_managers.ipynb"
-
-
-def _slideContext() -> Any:
-    """The notebook's slide 3/4 ``PipelineContext``, from its own cell."""
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if cell.cell_type == "code" and "class PipelineContext:" in cell.source:
-            namespace: dict[str, Any] = {"logging": logging, "time": time}
-            exec(cell.source, namespace)
-            return namespace["PipelineContext"]
-    raise AssertionError("02 defines no slide PipelineContext")
 
 
 class Connections:
@@ -97,18 +86,6 @@ class Collect:
         self.records.extend(stream)
 
 
-@contextlib.contextmanager
-def noGarbageCollector() -> Iterator[None]:
-    """Only reference counts free objects inside: what a cycle keeps alive stays alive."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
 def _runKeepingTheError(context: Any, stage: Any, connections: Connections) -> BaseException:
     try:
         with context(DbSource(connections), pipelineId="claim") as ctx:
@@ -127,7 +104,13 @@ def test_the_slide_context_logs_failed_and_still_leaks_while_the_error_is_kept(
 ) -> None:
     connections = Connections()
     with caplog.at_level(logging.INFO, logger="slides"):
-        kept = [_runKeepingTheError(_slideContext(), FailingStage(error=error), connections)]
+        kept = [
+            _runKeepingTheError(
+                classFromNotebook("02_context_managers.ipynb", "PipelineContext"),
+                FailingStage(error=error),
+                connections,
+            )
+        ]
     assert any("FAILED after" in line for line in caplog.messages)  # it did what it promised
     assert connections.open == ["source"]  # "And yet": the source's connection stays open
     kept.clear()
@@ -242,25 +225,26 @@ def test_a_helper_generator_stays_open_while_the_error_is_kept_unless_the_stage_
     assert connections.open == []
 
 
+@pytest.mark.usefixtures("noCycleCollector")
 def test_the_context_and_its_error_form_a_cycle_that_waits_for_the_garbage_collector() -> None:
     """02: "Even without ctx, the context and the exception's traceback form a reference cycle"."""
     connections = Connections()
     kept: list[BaseException] = []
-    with noGarbageCollector():
-        try:  # here, as in the notebook's cell: the catching frame keeps neither ctx nor error
-            with PipelineContext(DbSource(connections), pipelineId="enrich") as ctx:
-                ctx.run(stages=[EnrichingStage(connections, False)], sink=Collect())
-        except OSError as error:
-            kept.append(error)
-        assert ctx.error is kept[0]  # the context keeps the run's error itself
-        kept.clear()
-        del ctx
-        assert connections.open == ["enrich"]  # ctx.error -> traceback -> run's frame -> ctx
-        gc.collect()
-        assert connections.open == []
+    try:  # here, as in the notebook's cell: the catching frame keeps neither ctx nor error
+        with PipelineContext(DbSource(connections), pipelineId="enrich") as ctx:
+            ctx.run(stages=[EnrichingStage(connections, False)], sink=Collect())
+    except OSError as error:
+        kept.append(error)
+    assert ctx.error is kept[0]  # the context keeps the run's error itself
+    kept.clear()
+    del ctx
+    assert connections.open == ["enrich"]  # ctx.error -> traceback -> run's frame -> ctx
+    gc.collect()
+    assert connections.open == []
 
 
 @pytest.mark.parametrize("remedy", ["contextlib.closing in the stage", "clearFrames=True"])
+@pytest.mark.usefixtures("noCycleCollector")
 def test_closing_the_helper_or_clearing_frames_frees_it_without_waiting_for_the_collector(
     remedy: str,
 ) -> None:
@@ -268,27 +252,26 @@ def test_closing_the_helper_or_clearing_frames_frees_it_without_waiting_for_the_
     clearFrames=True is used" -- with either, the cycle through ctx.error holds nothing."""
     connections = Connections()
     closeHelper, clearFrames = remedy.startswith("contextlib"), remedy.startswith("clearFrames")
-    with noGarbageCollector():
-        try:
-            with PipelineContext(DbSource(connections), "enrich", clearFrames=clearFrames) as ctx:
-                ctx.run(stages=[EnrichingStage(connections, closeHelper)], sink=Collect())
-        except OSError:
-            pass
-        assert ctx.error is not None  # the cycle is still there, but it holds no helper
-        del ctx
-        assert connections.open == []
+    try:
+        with PipelineContext(DbSource(connections), "enrich", clearFrames=clearFrames) as ctx:
+            ctx.run(stages=[EnrichingStage(connections, closeHelper)], sink=Collect())
+    except OSError:
+        pass
+    assert ctx.error is not None  # the cycle is still there, but it holds no helper
+    del ctx
+    assert connections.open == []
 
 
+@pytest.mark.usefixtures("noCycleCollector")
 def test_clear_frames_releases_the_helper_while_the_error_is_kept() -> None:
     connections = Connections()
 
     def clearing(source: Any, pipelineId: str) -> PipelineContext:
         return PipelineContext(source, pipelineId, clearFrames=True)
 
-    with noGarbageCollector():
-        kept = _runKeepingTheError(clearing, EnrichingStage(connections, False), connections)
-        assert connections.open == []
-        assert "sensor link lost" in str(kept)
+    kept = _runKeepingTheError(clearing, EnrichingStage(connections, False), connections)
+    assert connections.open == []
+    assert "sensor link lost" in str(kept)
 
 
 # -- the limits: os._exit -------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import logging
 import sqlite3
 import time
@@ -54,17 +53,6 @@ def quiet() -> Iterator[None]:
         yield
     finally:
         logging.disable(logging.NOTSET)
-
-
-@pytest.fixture
-def noCycleCollector() -> Iterator[None]:
-    """Reference counting alone: a claim 'freed at once' must hold without gc."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class LinkThatDrops:

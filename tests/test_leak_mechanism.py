@@ -56,20 +56,12 @@ class SelfCyclingStage(PlainFailingStage):
             yield record
 
 
+pytestmark = pytest.mark.usefixtures("noCycleCollector")  # every claim here: refcounts alone
+
+
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
     return makeSensorDatabase(tmp_path / "leak.sqlite", count=60, seed=5)
-
-
-@pytest.fixture(autouse=True)
-def noCycleCollector() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
 
 
 def failingRuns(pool: ConnectionPool, stageFactory: Any, runs: int) -> list[BaseException]:

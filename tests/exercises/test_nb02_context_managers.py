@@ -6,13 +6,13 @@ import ast
 import gc
 import logging
 import sqlite3
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+from notebookcode import classFromNotebook
 
 import pipeline_lib
 import pipeline_lib.exercises as exercises
@@ -244,20 +244,9 @@ def test_02_1_reports_an_unexpected_exception_as_itself() -> None:
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_context_managers.ipynb"
 
 
-def _slideClassFromTheNotebook() -> Any:
-    """The notebook's slide 3/4 ``PipelineContext``, run from its own cell.
-
-    "Logs as before" means: as that class logs. A copy here could drift from it.
-    """
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if cell.cell_type == "code" and "class PipelineContext:" in cell.source:
-            namespace: dict[str, Any] = {"logging": logging, "time": time}
-            exec(cell.source, namespace)
-            return namespace["PipelineContext"]
-    raise AssertionError("02 defines no slide PipelineContext")
-
-
-SlidePipelineContext: Any = _slideClassFromTheNotebook()
+# The notebook's slide 3/4 PipelineContext, run from its own cell: "logs as before" means
+# as that class logs, and a copy here could drift from it.
+SlidePipelineContext: Any = classFromNotebook("02_context_managers.ipynb", "PipelineContext")
 
 
 class SolutionContext(SlidePipelineContext):
