@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import traceback
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -384,4 +385,29 @@ def test_a_stage_that_raises_leaves_the_plain_source_suspended_holding_its_conne
     assert inspect.getgeneratorstate(source) == inspect.GEN_SUSPENDED
     assert openDescriptorsOn(database) == 1
     del source, kept  # the failing stage's frame in the traceback was the last holder
+    assert openDescriptorsOn(database) == 0
+
+
+def test_a_source_that_raises_without_with_keeps_its_connection_while_the_error_is_kept(
+    database: Path,
+) -> None:
+    """01: it is the ``with`` block that gives it back, not where the failure happens."""
+
+    def sourceWithoutWith() -> Iterator[Any]:
+        conn = sqlite3.connect(database)  # no with, no finally: the mistake shown here
+        for index, row in enumerate(conn.execute("SELECT * FROM readings")):
+            if index == 10:
+                raise OSError("sensor link lost in the source")
+            yield row
+
+    try:
+        for _ in PlainFailingStage(failAt=1000).process(sourceWithoutWith()):
+            pass
+    except OSError as error:
+        kept = error
+    assert openDescriptorsOn(database) == 1  # the source's frame, in the traceback, holds it
+    with warnings.catch_warnings():  # 3.13 warns of the leaked connection: the point here
+        warnings.simplefilter("ignore", ResourceWarning)
+        del kept
+        gc.collect()  # the finished frame and its cursor may form a cycle: not what this pins
     assert openDescriptorsOn(database) == 0
